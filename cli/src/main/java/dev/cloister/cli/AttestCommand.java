@@ -1,0 +1,17 @@
+package dev.cloister.cli;
+
+import picocli.CommandLine.Command;
+
+@Command(
+    name = "attest",
+    mixinStandardHelpOptions = true,
+    description = "Verify, inspect and simulate SEV-SNP attestation evidence.",
+    subcommands = {AttestVerify.class, AttestInspect.class, AttestSimulate.class})
+final class AttestCommand implements Runnable {
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+}
