@@ -1,0 +1,150 @@
+package dev.cloister.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cloister.attestation.testing.Vectors;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AttestVerifyTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  // confidential-containers/trustee@78962cd attestation-service/tests/e2e/evidence.json: real Genoa
+  // evidence with its VCEK (valid 2025-05-27..2032-05-27), guest policy 0x30000 (no debug).
+  @Test
+  void realTrusteeEvidenceIsAcceptedAsHardware() throws Exception {
+    Path ev = Vectors.require("trustee/attestation-service/tests/e2e/evidence.json");
+    CliRunner r = CliRunner.run("attest", "verify", ev.toString(), "--at", "2026-01-01T00:00:00Z", "--json");
+    assertThat(r.exit()).as(r.out() + r.err()).isZero();
+    JsonNode j = JSON.readTree(r.out());
+    assertThat(j.get("verdict").asText()).isEqualTo("accepted");
+    assertThat(j.get("format").asText()).isEqualTo("sev-snp");
+    assertThat(j.get("claims").get("platform").asText()).isEqualTo("hardware");
+    assertThat(j.get("claims").get("product").asText()).isEqualTo("Genoa");
+    assertThat(j.get("claims").get("measurement").asText()).startsWith("6a6519d757e68c2e");
+    for (String k : new String[] {"report_data", "host_data", "chip_id", "vmpl", "policy", "reported_tcb"}) {
+      assertThat(j.get("claims").has(k)).as(k).isTrue();
+    }
+  }
+
+  @Test
+  void realEvidenceOutsideValidityIsRejected() {
+    Path ev = Vectors.require("trustee/attestation-service/tests/e2e/evidence.json");
+    CliRunner r = CliRunner.run("attest", "verify", ev.toString(), "--at", "1700000000");
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.out()).contains("REJECTED").contains("vek.validity");
+  }
+
+  // google/go-sev-guest@af1c107 verify/testdata/attestation.bin: genuine, but launched with DEBUG.
+  @Test
+  void debugGuestIsGenuineButRejectedByTheDefaultPolicy() throws Exception {
+    Path report = Vectors.require("go-sev-guest/verify/testdata/attestation.bin");
+    Path vcek = Vectors.require("go-sev-guest/verify/testdata/vcek.testcer");
+    CliRunner genuine = CliRunner.run("attest", "verify", report.toString(), "--vcek", vcek.toString(),
+        "--at", "2023-07-01T00:00:00Z", "--verify-only", "--json");
+    assertThat(genuine.exit()).as(genuine.out() + genuine.err()).isZero();
+    CliRunner appraised = CliRunner.run("attest", "verify", report.toString(), "--vcek", vcek.toString(),
+        "--at", "2023-07-01T00:00:00Z", "--json");
+    assertThat(appraised.exit()).isEqualTo(1);
+    JsonNode j = JSON.readTree(appraised.out());
+    assertThat(j.get("verdict").asText()).isEqualTo("rejected");
+    assertThat(j.get("reason").asText()).contains("debug");
+  }
+
+  @Test
+  void simulatedEvidenceIsRejectedUnlessExplicitlyAllowed(@TempDir Path tmp) throws Exception {
+    Path platform = tmp.resolve("platform");
+    Path out = tmp.resolve("ev");
+    CliRunner sim = CliRunner.run("attest", "simulate", "--platform", platform.toString(), "--out", out.toString(),
+        "--measurement", "ab".repeat(48), "--host-data", "01");
+    assertThat(sim.exit()).as(sim.err()).isZero();
+    for (String f : new String[] {"report.bin", "vcek.der", "chain.pem", "evidence.json"}) {
+      assertThat(out.resolve(f)).exists();
+    }
+    CliRunner refused = CliRunner.run("attest", "verify", out.resolve("report.bin").toString(),
+        "--vcek", out.resolve("vcek.der").toString(), "--chain", out.resolve("chain.pem").toString(), "--json");
+    assertThat(refused.exit()).isEqualTo(1);
+    assertThat(JSON.readTree(refused.out()).get("reason").asText()).contains("not a trusted root");
+
+    CliRunner allowed = CliRunner.run("attest", "verify", out.resolve("report.bin").toString(),
+        "--vcek", out.resolve("vcek.der").toString(), "--chain", out.resolve("chain.pem").toString(),
+        "--allow-simulated", "--platform", platform.toString(), "--json");
+    assertThat(allowed.exit()).as(allowed.out() + allowed.err()).isZero();
+    JsonNode j = JSON.readTree(allowed.out());
+    assertThat(j.get("claims").get("platform").asText()).isEqualTo("simulated");
+    assertThat(j.get("claims").get("measurement").asText()).isEqualTo("ab".repeat(48));
+    assertThat(allowed.err()).contains("WARNING");
+
+    CliRunner json = CliRunner.run("attest", "verify", out.resolve("evidence.json").toString(),
+        "--allow-simulated", "--platform", platform.toString());
+    assertThat(json.exit()).as(json.out() + json.err()).isZero();
+  }
+
+  @Test
+  void simulatedDebugGuestIsRejectedEvenWhenSimulationIsAllowed(@TempDir Path tmp) {
+    Path platform = tmp.resolve("platform");
+    Path out = tmp.resolve("ev");
+    assertThat(CliRunner.run("attest", "simulate", "--platform", platform.toString(), "--out", out.toString(), "--debug").exit()).isZero();
+    CliRunner r = CliRunner.run("attest", "verify", out.resolve("evidence.json").toString(), "--allow-simulated",
+        "--platform", platform.toString());
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.out()).contains("policy.debug");
+  }
+
+  @Test
+  void malformedInputIsRejectedWithoutAStackTrace(@TempDir Path tmp) throws Exception {
+    Path junk = tmp.resolve("junk");
+    Files.write(junk, new byte[] {1, 2, 3});
+    CliRunner r = CliRunner.run("attest", "verify", junk.toString(), "--json");
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(JSON.readTree(r.out()).get("verdict").asText()).isEqualTo("rejected");
+    assertThat(r.out() + r.err()).doesNotContain("\tat ");
+    Path json = tmp.resolve("bad.json");
+    Files.writeString(json, "{\"attestation_report\": 5}");
+    CliRunner j = CliRunner.run("attest", "verify", json.toString());
+    assertThat(j.exit()).isEqualTo(1);
+    assertThat(j.out() + j.err()).doesNotContain("\tat ");
+  }
+
+  @Test
+  void usageErrorsExitTwo(@TempDir Path tmp) {
+    assertThat(CliRunner.run("attest", "verify", tmp.resolve("missing").toString()).exit()).isEqualTo(2);
+    assertThat(CliRunner.run("attest", "verify").exit()).isEqualTo(2);
+    assertThat(CliRunner.run("attest", "verify", "x", "--at", "yesterday").exit()).isEqualTo(2);
+    assertThat(CliRunner.run("attest", "verify", "x", "--no-such-option").exit()).isEqualTo(2);
+  }
+
+  @Test
+  void everyCommandHasHelp() {
+    for (String[] cmd : new String[][] {{"--help"}, {"attest", "--help"}, {"attest", "verify", "--help"},
+        {"attest", "inspect", "--help"}, {"attest", "simulate", "--help"}, {"demo", "--help"}}) {
+      CliRunner r = CliRunner.run(cmd);
+      assertThat(r.exit()).isZero();
+      assertThat(r.out()).contains("Usage:");
+    }
+  }
+
+  @Test
+  void inspectPrintsEveryFieldUnverified() throws Exception {
+    Path ev = Vectors.require("trustee/attestation-service/tests/e2e/evidence.json");
+    CliRunner r = CliRunner.run("attest", "inspect", ev.toString(), "--json");
+    assertThat(r.exit()).isZero();
+    JsonNode j = JSON.readTree(r.out());
+    assertThat(j.get("verified").asBoolean()).isFalse();
+    assertThat(j.get("measurement").asText()).startsWith("6a6519d757e68c2e");
+    assertThat(j.get("policy").get("debug").asBoolean()).isFalse();
+    CliRunner human = CliRunner.run("attest", "inspect", ev.toString());
+    assertThat(human.out()).contains("NOT VERIFIED").contains("measurement");
+  }
+
+  @Test
+  void demoBehavesAsDocumented(@TempDir Path tmp) {
+    CliRunner r = CliRunner.run("demo");
+    assertThat(r.exit()).as(r.out() + r.err()).isZero();
+    assertThat(r.out()).contains("demo: OK");
+  }
+}
