@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jwt.JWTClaimsSet;
+import dev.cloister.attestation.binding.RuntimeDataBinding;
 import dev.cloister.attestation.AttestationException;
 import dev.cloister.attestation.AttestationResult;
 import dev.cloister.broker.release.ReleasePolicies;

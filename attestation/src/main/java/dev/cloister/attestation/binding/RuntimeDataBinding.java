@@ -1,4 +1,4 @@
-package dev.cloister.broker.kbs;
+package dev.cloister.attestation.binding;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,0 +1,58 @@
+package dev.cloister.broker;
+
+import dev.cloister.broker.store.BrokerStore;
+import dev.cloister.broker.store.MasterKey;
+import dev.cloister.broker.token.EarTokens;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.Base64;
+
+/**
+ * Creates a broker's state in an empty data directory: the master key (its own file), the
+ * database, the token-signing key (sealed in the database), the audit log's checkpoint key, and
+ * the admin credential, written once to {@code DIR/admin.token} (mode 0600) while the database
+ * keeps only its SHA-256.
+ */
+public final class BrokerInit {
+  public static final String ADMIN_TOKEN_FILE = "admin.token";
+  static final String SIGNING_KEY = "ear_signing_key_jwk";
+
+  private BrokerInit() {}
+
+  /** @return the admin token file */
+  public static Path init(Path dataDir, Clock clock) throws IOException, GeneralSecurityException, SQLException {
+    Files.createDirectories(dataDir);
+    try {
+      Files.setPosixFilePermissions(dataDir, PosixFilePermissions.fromString("rwx------"));
+    } catch (UnsupportedOperationException e) {
+      // not a POSIX file system: rely on the platform's defaults
+    }
+    if (Files.exists(dataDir.resolve(BrokerStore.DB_FILE)) || Files.exists(dataDir.resolve(ADMIN_TOKEN_FILE))) {
+      throw new FileAlreadyExistsException(dataDir + " already holds a broker; refusing to overwrite it");
+    }
+    MasterKey master = MasterKey.create(dataDir);
+    byte[] admin = new byte[32];
+    new SecureRandom().nextBytes(admin);
+    String adminToken = Base64.getUrlEncoder().withoutPadding().encodeToString(admin);
+    try (BrokerStore store = BrokerStore.open(dataDir, master, clock)) {
+      store.putSecretSetting(SIGNING_KEY, EarTokens.newSigningKey().toJSONString().getBytes(StandardCharsets.UTF_8));
+      store.setAdminTokenHash(adminToken.getBytes(StandardCharsets.UTF_8));
+    }
+    Path tokenFile = dataDir.resolve(ADMIN_TOKEN_FILE);
+    try {
+      Files.createFile(tokenFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    } catch (UnsupportedOperationException e) {
+      Files.createFile(tokenFile);
+    }
+    Files.writeString(tokenFile, adminToken + "\n");
+    return tokenFile;
+  }
+}

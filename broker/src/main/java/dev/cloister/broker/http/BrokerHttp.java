@@ -1,0 +1,242 @@
+package dev.cloister.broker.http;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.cloister.attestation.cel.CelPolicyException;
+import dev.cloister.broker.kbs.KbsProblem;
+import dev.cloister.broker.kbs.KbsService;
+import dev.cloister.broker.release.ReleasePolicies;
+import dev.cloister.broker.release.ResourcePath;
+import dev.cloister.broker.store.BrokerStore;
+import dev.cloister.broker.token.EarTokens;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.sql.SQLException;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Routes. KBS (Trustee-compatible): {@code POST /kbs/v0/auth}, {@code POST /kbs/v0/attest},
+ * {@code GET /kbs/v0/resource/<repo>/<type>/<tag>}. Admin (bearer admin credential): {@code POST
+ * /kbs/v0/resource/<repo>/<type>/<tag>} (raw body), {@code POST /kbs/v0/resource-policy}
+ * (Trustee's shape, the default policy as base64url CEL), {@code PUT|GET
+ * /kbs/v0/resource-policy/<scope>} (CEL text), {@code GET /kbs/v0/resources} (names), the audit
+ * log routes. Public: {@code /.well-known/jwks.json}, {@code /.well-known/openid-configuration},
+ * {@code /healthz}, {@code /metrics}.
+ */
+public final class BrokerHttp {
+  static final String COOKIE = "kbs-session-id";
+  private static final int MAX_ATTEST_BODY = 4 << 20;
+  private static final int MAX_RESOURCE_BODY = 16 << 20;
+  private static final int MAX_SMALL_BODY = 64 << 10;
+
+  private final KbsService kbs;
+  private final BrokerStore store;
+  private final ReleasePolicies policies;
+  private final EarTokens tokens;
+  private final AuditRoutes audit;
+  private final AdminEvents adminEvents;
+  private final PrometheusMeterRegistry metrics;
+  private final boolean secureCookies;
+  private final long sessionSeconds;
+
+  /** Records admin changes in the audit log. */
+  public interface AdminEvents {
+    void adminChange(String action, String target);
+  }
+
+  public BrokerHttp(KbsService kbs, BrokerStore store, ReleasePolicies policies, EarTokens tokens, AuditRoutes audit,
+      AdminEvents adminEvents, PrometheusMeterRegistry metrics, boolean secureCookies, long sessionSeconds) {
+    this.kbs = kbs;
+    this.store = store;
+    this.policies = policies;
+    this.tokens = tokens;
+    this.audit = audit;
+    this.adminEvents = adminEvents;
+    this.metrics = metrics;
+    this.secureCookies = secureCookies;
+    this.sessionSeconds = sessionSeconds;
+  }
+
+  public void register(HttpServer server) {
+    server.createContext("/", this::handle);
+  }
+
+  private void handle(HttpExchange ex) throws IOException {
+    String path = ex.getRequestURI().getRawPath();
+    String method = ex.getRequestMethod();
+    String route = "other";
+    Timer.Sample sample = Timer.start(metrics);
+    try {
+      if (path.equals("/kbs/v0/auth") && method.equals("POST")) {
+        route = "auth";
+        auth(ex);
+      } else if (path.equals("/kbs/v0/attest") && method.equals("POST")) {
+        route = "attest";
+        attest(ex);
+      } else if (path.startsWith("/kbs/v0/resource/") && method.equals("GET")) {
+        route = "resource_get";
+        getResource(ex, path.substring("/kbs/v0/resource/".length()));
+      } else if (path.startsWith("/kbs/v0/resource/") && (method.equals("POST") || method.equals("PUT"))) {
+        route = "resource_put";
+        admin(ex);
+        putResource(ex, path.substring("/kbs/v0/resource/".length()));
+      } else if (path.equals("/kbs/v0/resources") && method.equals("GET")) {
+        route = "resources";
+        admin(ex);
+        Exchange.json(ex, 200, Map.of("resources", store.resourceNames()));
+      } else if (path.equals("/kbs/v0/resource-policy") && method.equals("POST")) {
+        route = "policy";
+        admin(ex);
+        trusteePolicy(ex);
+      } else if (path.startsWith("/kbs/v0/resource-policy/")) {
+        route = "policy";
+        admin(ex);
+        scopedPolicy(ex, method, path.substring("/kbs/v0/resource-policy/".length()));
+      } else if (path.startsWith("/kbs/v0/audit/") && method.equals("GET")) {
+        route = "audit";
+        admin(ex);
+        audit.handle(ex, path.substring("/kbs/v0/audit/".length()));
+      } else if (path.equals("/.well-known/jwks.json") && method.equals("GET")) {
+        route = "jwks";
+        Exchange.json(ex, 200, tokens.jwks());
+      } else if (path.equals("/.well-known/openid-configuration") && method.equals("GET")) {
+        route = "discovery";
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("issuer", tokens.issuer());
+        d.put("jwks_uri", tokens.issuer() + "/.well-known/jwks.json");
+        d.put("id_token_signing_alg_values_supported", java.util.List.of("ES256"));
+        d.put("token_endpoint", tokens.issuer() + "/kbs/v0/attest");
+        Exchange.json(ex, 200, d);
+      } else if (path.equals("/healthz")) {
+        route = "healthz";
+        Exchange.json(ex, 200, Map.of("status", "ok"));
+      } else if (path.equals("/metrics")) {
+        route = "metrics";
+        Exchange.text(ex, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape());
+      } else {
+        throw KbsProblem.notFound("no route " + method + " " + path);
+      }
+    } catch (KbsProblem p) {
+      Counter.builder("kbs_refusals_total").tag("route", route).tag("status", String.valueOf(p.status())).register(metrics).increment();
+      Exchange.problem(ex, p);
+    } catch (SQLException | GeneralSecurityException | RuntimeException e) {
+      // Never echo internals; the log of the server operator gets the class only.
+      Exchange.problem(ex, new KbsProblem(500, "internal-error", "internal error (" + e.getClass().getSimpleName() + ")"));
+    } finally {
+      sample.stop(Timer.builder("kbs_request_seconds").tag("route", route).publishPercentileHistogram().register(metrics));
+    }
+  }
+
+  private void auth(HttpExchange ex) throws IOException, KbsProblem {
+    KbsService.Challenge c = kbs.auth(Exchange.body(ex, MAX_SMALL_BODY));
+    ex.getResponseHeaders().add("Set-Cookie", cookie(c.sessionId()));
+    metrics.counter("kbs_auth_total").increment();
+    Exchange.json(ex, 200, Map.of("nonce", c.nonce(), "extra-params", ""));
+  }
+
+  private void attest(HttpExchange ex) throws IOException, KbsProblem {
+    String session = Exchange.cookie(ex, COOKIE);
+    try {
+      String token = kbs.attest(session, Exchange.body(ex, MAX_ATTEST_BODY));
+      metrics.counter("kbs_attestations_total", "outcome", "token").increment();
+      ex.getResponseHeaders().add("Set-Cookie", cookie(session));
+      Exchange.json(ex, 200, Map.of("token", token));
+    } catch (KbsProblem p) {
+      metrics.counter("kbs_attestations_total", "outcome", p.type()).increment();
+      throw p;
+    }
+  }
+
+  private void getResource(HttpExchange ex, String resource) throws IOException, KbsProblem {
+    try {
+      Map<String, String> jwe = kbs.resource(Exchange.cookie(ex, COOKIE), Exchange.bearer(ex), resource);
+      metrics.counter("kbs_releases_total").increment();
+      Exchange.json(ex, 200, jwe);
+    } catch (KbsProblem p) {
+      metrics.counter("kbs_release_denials_total", "status", String.valueOf(p.status())).increment();
+      throw p;
+    }
+  }
+
+  private void putResource(HttpExchange ex, String resource) throws IOException, KbsProblem, SQLException, GeneralSecurityException {
+    ResourcePath path = parsePath(resource);
+    byte[] secret = Exchange.body(ex, MAX_RESOURCE_BODY);
+    try {
+      if (secret.length == 0) {
+        throw KbsProblem.badRequest("resource body is empty");
+      }
+      store.putResource(path, secret);
+    } finally {
+      java.util.Arrays.fill(secret, (byte) 0);
+    }
+    adminEvents.adminChange("resource.put", path.toString());
+    Exchange.json(ex, 200, Map.of("resource", path.toString()));
+  }
+
+  private void trusteePolicy(HttpExchange ex) throws IOException, KbsProblem, SQLException {
+    var body = Exchange.JSON.readTree(Exchange.body(ex, MAX_SMALL_BODY));
+    if (body == null || !body.has("policy") || !body.get("policy").isTextual()) {
+      throw KbsProblem.badRequest("body must be {\"policy\": \"<base64url CEL>\"}");
+    }
+    String cel;
+    try {
+      cel = new String(Base64.getUrlDecoder().decode(body.get("policy").asText()), StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      throw KbsProblem.badRequest("policy: not base64url");
+    }
+    setPolicy(ex, ReleasePolicies.DEFAULT_SCOPE, cel);
+  }
+
+  private void scopedPolicy(HttpExchange ex, String method, String scope) throws IOException, KbsProblem, SQLException {
+    if (method.equals("PUT") || method.equals("POST")) {
+      setPolicy(ex, scope, new String(Exchange.body(ex, MAX_SMALL_BODY), StandardCharsets.UTF_8));
+    } else if (method.equals("GET")) {
+      try {
+        Map.Entry<String, String> e = policies.effective(scope.equals("*") ? new ResourcePath("x", "x", "x") : parsePath(scope));
+        Exchange.json(ex, 200, Map.of("scope", e.getKey(), "policy", e.getValue()));
+      } catch (CelPolicyException e) {
+        throw KbsProblem.badRequest(e.getMessage());
+      }
+    } else {
+      throw new KbsProblem(405, "method-not-allowed", method + " not allowed here");
+    }
+  }
+
+  private void setPolicy(HttpExchange ex, String scope, String cel) throws IOException, KbsProblem, SQLException {
+    try {
+      policies.set(scope, cel);
+    } catch (CelPolicyException e) {
+      throw KbsProblem.badRequest(e.getMessage());
+    } catch (IllegalArgumentException e) {
+      throw KbsProblem.badRequest("scope: " + e.getMessage());
+    }
+    adminEvents.adminChange("policy.set", scope);
+    Exchange.json(ex, 200, Map.of("scope", scope, "policy", cel));
+  }
+
+  private static ResourcePath parsePath(String p) throws KbsProblem {
+    try {
+      return ResourcePath.parse(p);
+    } catch (IllegalArgumentException e) {
+      throw KbsProblem.notFound(e.getMessage());
+    }
+  }
+
+  private void admin(HttpExchange ex) throws KbsProblem, SQLException {
+    String presented = Exchange.bearer(ex);
+    if (presented == null || !store.isAdminToken(presented.getBytes(StandardCharsets.UTF_8))) {
+      adminEvents.adminChange("admin.refused", ex.getRequestMethod() + " " + ex.getRequestURI().getRawPath());
+      throw KbsProblem.unauthenticated("admin-unauthorized", "this endpoint needs this broker's admin credential");
+    }
+  }
+
+  private String cookie(String session) {
+    return COOKIE + "=" + session + "; Path=/kbs/v0; Max-Age=" + sessionSeconds + "; HttpOnly; SameSite=Strict" + (secureCookies ? "; Secure" : "");
+  }
+}
