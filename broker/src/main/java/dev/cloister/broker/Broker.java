@@ -1,0 +1,184 @@
+package dev.cloister.broker;
+
+import com.nimbusds.jose.jwk.ECKey;
+import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+import dev.cloister.attestation.snp.appraise.SnpAppraisalOptions;
+import dev.cloister.attestation.snp.verify.KdsCache;
+import dev.cloister.attestation.snp.verify.SnpVerifier;
+import dev.cloister.attestation.snp.verify.TrustAnchor;
+import dev.cloister.attestation.snp.verify.VerifyOptions;
+import dev.cloister.broker.http.BrokerHttp;
+import dev.cloister.broker.kbs.KbsService;
+import dev.cloister.broker.kbs.Sessions;
+import dev.cloister.broker.kbs.SnpTeeVerifier;
+import dev.cloister.broker.release.ReleasePolicies;
+import dev.cloister.broker.store.BrokerStore;
+import dev.cloister.broker.store.MasterKey;
+import dev.cloister.broker.token.EarTokens;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.sql.SQLException;
+import java.text.ParseException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A running key broker: state from {@link BrokerInit}, the KBS protocol and admin API over HTTP (TLS
+ * unless bound to loopback), every decision in the audit log.
+ */
+public final class Broker implements AutoCloseable {
+  /**
+   * How to run.
+   *
+   * @param simulatedAnchors roots of simulated platforms to trust; used only with {@code allowSimulated}
+   */
+  public record Options(
+      Path dataDir,
+      String bind,
+      int port,
+      Optional<Path> tlsCert,
+      Optional<Path> tlsKey,
+      boolean allowSimulated,
+      List<TrustAnchor> simulatedAnchors,
+      Clock clock,
+      Duration sessionTimeout,
+      Duration tokenLifetime) {
+    public Options {
+      Objects.requireNonNull(dataDir, "dataDir");
+      Objects.requireNonNull(bind, "bind");
+      simulatedAnchors = List.copyOf(simulatedAnchors);
+      if (tlsCert.isPresent() != tlsKey.isPresent()) {
+        throw new IllegalArgumentException("--tls-cert and --tls-key go together");
+      }
+    }
+
+    /** Loopback, plain HTTP, no simulation, 5-minute sessions and tokens. */
+    public static Options loopback(Path dataDir, int port) {
+      return new Options(dataDir, "127.0.0.1", port, Optional.empty(), Optional.empty(), false, List.of(), Clock.systemUTC(),
+          Duration.ofMinutes(5), Duration.ofMinutes(5));
+    }
+
+    public Options withSimulation(List<TrustAnchor> anchors) {
+      return new Options(dataDir, bind, port, tlsCert, tlsKey, true, anchors, clock, sessionTimeout, tokenLifetime);
+    }
+
+    public Options withClock(Clock c) {
+      return new Options(dataDir, bind, port, tlsCert, tlsKey, allowSimulated, simulatedAnchors, c, sessionTimeout, tokenLifetime);
+    }
+  }
+
+  private final HttpServer server;
+  private final ExecutorService executor;
+  private final ScheduledExecutorService janitor;
+  private final BrokerStore store;
+  private final BrokerAudit audit;
+  private final URI uri;
+
+  private Broker(HttpServer server, ExecutorService executor, ScheduledExecutorService janitor, BrokerStore store, BrokerAudit audit, URI uri) {
+    this.server = server;
+    this.executor = executor;
+    this.janitor = janitor;
+    this.store = store;
+    this.audit = audit;
+    this.uri = uri;
+  }
+
+  public static Broker start(Options o) throws IOException, GeneralSecurityException, SQLException {
+    InetAddress address = InetAddress.getByName(o.bind());
+    boolean tls = o.tlsCert().isPresent();
+    if (!tls && !address.isLoopbackAddress()) {
+      throw new IllegalArgumentException("plain HTTP is allowed only on loopback; bind " + o.bind() + " needs --tls-cert and --tls-key");
+    }
+    if (!Files.isRegularFile(o.dataDir().resolve(BrokerStore.DB_FILE))) {
+      throw new IllegalArgumentException(o.dataDir() + " holds no broker: run 'cloister broker init --data-dir " + o.dataDir() + "' first");
+    }
+    MasterKey master = MasterKey.load(o.dataDir());
+    BrokerStore store = BrokerStore.open(o.dataDir(), master, o.clock());
+    BrokerAudit audit = null;
+    try {
+      ECKey signingKey;
+      try {
+        signingKey = ECKey.parse(new String(
+            store.secretSetting(BrokerInit.SIGNING_KEY).orElseThrow(() -> new GeneralSecurityException("no token-signing key in the database")),
+            StandardCharsets.UTF_8));
+      } catch (ParseException e) {
+        throw new GeneralSecurityException("stored token-signing key does not parse");
+      }
+      audit = BrokerAudit.open(o.dataDir(), store, o.clock(), o.allowSimulated());
+
+      HttpServer server = tls ? HttpsServer.create(new InetSocketAddress(address, o.port()), 256)
+          : HttpServer.create(new InetSocketAddress(address, o.port()), 256);
+      if (server instanceof HttpsServer https) {
+        https.setHttpsConfigurator(new HttpsConfigurator(Tls.context(o.tlsCert().get(), o.tlsKey().get())));
+      }
+      int port = server.getAddress().getPort();
+      String host = address.getHostAddress().contains(":") ? "[" + address.getHostAddress() + "]" : address.getHostAddress();
+      URI uri = URI.create((tls ? "https" : "http") + "://" + host + ":" + port);
+
+      VerifyOptions.Builder verify = VerifyOptions.builder().clock(o.clock()).certificates(new KdsCache(o.dataDir().resolve("kds-cache")));
+      if (o.allowSimulated()) {
+        o.simulatedAnchors().forEach(verify::addTrustAnchor);
+      }
+      SnpAppraisalOptions appraisal = SnpAppraisalOptions.defaults().toBuilder().allowSimulated(o.allowSimulated()).build();
+      EarTokens tokens = new EarTokens(signingKey, uri.toString(), o.clock(), o.tokenLifetime());
+      ReleasePolicies policies = new ReleasePolicies(store, o.allowSimulated());
+      Sessions sessions = new Sessions(o.clock(), o.sessionTimeout(), 100_000);
+      KbsService kbs = new KbsService(sessions, Map.of("snp", new SnpTeeVerifier(new SnpVerifier(verify.build()), appraisal)),
+          tokens, policies, store, audit, o.allowSimulated());
+      PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      new BrokerHttp(kbs, store, policies, tokens, audit, audit, metrics, tls, o.sessionTimeout().toSeconds()).register(server);
+      ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+      server.setExecutor(executor);
+      ScheduledExecutorService janitor = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "kbs-session-janitor");
+        t.setDaemon(true);
+        return t;
+      });
+      janitor.scheduleAtFixedRate(sessions::purgeExpired, 60, 60, TimeUnit.SECONDS);
+      server.start();
+      audit.adminChange("broker.start", (o.allowSimulated() ? "allow-simulated " : "") + uri);
+      return new Broker(server, executor, janitor, store, audit, uri);
+    } catch (IOException | GeneralSecurityException | SQLException | RuntimeException e) {
+      if (audit != null) {
+        audit.close();
+      }
+      store.close();
+      throw e;
+    }
+  }
+
+  public URI uri() {
+    return uri;
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+    janitor.shutdownNow();
+    executor.shutdownNow();
+    audit.close();
+    try {
+      store.close();
+    } catch (SQLException e) {
+      // closing: nothing left to protect
+    }
+  }
+}
