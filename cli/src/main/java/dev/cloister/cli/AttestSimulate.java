@@ -3,6 +3,7 @@ package dev.cloister.cli;
 import dev.cloister.attestation.Octets;
 import dev.cloister.attestation.snp.abi.SnpReport;
 import dev.cloister.attestation.snp.evidence.SnpEvidenceCodec;
+import dev.cloister.enclave.simulated.SimulatedPlatformException;
 import dev.cloister.enclave.simulated.SimulatedSnpPlatform;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -50,7 +51,7 @@ final class AttestSimulate implements Callable<Integer> {
   Path platformDir;
 
   @Override
-  public Integer call() throws IOException, CertificateEncodingException {
+  public Integer call() throws IOException, CertificateEncodingException, SimulatedPlatformException {
     Path dir = platformDir != null ? platformDir : SimulatedPlatformDir.defaultDir();
     SimulatedSnpPlatform platform = SimulatedSnpPlatform.openOrCreate(dir, Clock.systemUTC());
     SimulatedSnpPlatform.ReportRequest.Builder req = SimulatedSnpPlatform.ReportRequest.builder();

@@ -119,7 +119,7 @@ final class AttestVerify implements Callable<Integer> {
         reason = result.firstFailure().map(c -> c.name() + ": " + c.detail()).orElse(null);
       }
     } catch (AttestationException e) {
-      checks.add(Check.fail(e.field(), e.getMessage()));
+      checks.add(Check.fail(e.field(), e.detail()));
       status = TrustTier.CONTRAINDICATED;
       reason = e.getMessage();
     }
