@@ -18,8 +18,6 @@ import java.io.StringWriter;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -327,10 +325,16 @@ public final class SimulatedSnpPlatform {
       Files.writeString(tmp.resolve("chip_id"), HexFormat.of().formatHex(chip) + "\n");
       try {
         Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
-      } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
-        deleteTree(tmp); // another process won the race; its root is the one
       } catch (AtomicMoveNotSupportedException e) {
+        deleteTree(tmp);
         throw new SimulatedPlatformException("cannot create " + dir + " atomically", e);
+      } catch (IOException e) {
+        // rename(2) onto a populated directory fails (ENOTEMPTY, reported as a plain
+        // FileSystemException): another process won the race, and its root is the one.
+        deleteTree(tmp);
+        if (!Files.exists(dir.resolve("ark.pem"))) {
+          throw e;
+        }
       }
     } catch (IOException | GeneralSecurityException | OperatorCreationException e) {
       throw new SimulatedPlatformException("cannot create the simulated platform in " + dir + ": " + e.getMessage(), e);
