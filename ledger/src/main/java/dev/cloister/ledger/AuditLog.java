@@ -1,0 +1,207 @@
+package dev.cloister.ledger;
+
+import dev.cloister.ledger.merkle.Merkle;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The append-only audit log in a SQLite database (tables prefixed {@code ledger_}, so it can share
+ * the broker's database): entries in order, a signed checkpoint after every append, both in one
+ * transaction with {@code synchronous=FULL}, so an append that returned survives {@code kill -9}.
+ * Opening a log checks it against its latest checkpoint and refuses a log that does not match.
+ * Thread-safe: appends are serialised.
+ */
+public final class AuditLog implements AutoCloseable {
+  static final int SCHEMA_VERSION = 1;
+  private final Connection db;
+  private final String origin;
+  private final KeyPair key;
+  private final Clock clock;
+  private final boolean simulatedAllowed;
+  private final List<byte[]> leafHashes = new ArrayList<>();
+  private Merkle.Accumulator tree = new Merkle.Accumulator();
+  private Checkpoint latest;
+
+  private AuditLog(Connection db, String origin, KeyPair key, Clock clock, boolean simulatedAllowed) {
+    this.db = db;
+    this.origin = origin;
+    this.key = key;
+    this.clock = clock;
+    this.simulatedAllowed = simulatedAllowed;
+  }
+
+  /**
+   * Opens (creating if needed) the log in {@code dbFile}.
+   *
+   * @param origin the checkpoint origin and key name, e.g. {@code "cloister-broker/<id>"}
+   * @param key an Ed25519 key pair that signs checkpoints
+   * @param simulatedAllowed recorded in every entry this process writes
+   * @throws LedgerTamperedException if the stored log does not match its latest checkpoint
+   */
+  public static AuditLog open(Path dbFile, String origin, KeyPair key, Clock clock, boolean simulatedAllowed)
+      throws SQLException, LedgerTamperedException {
+    Connection c = DriverManager.getConnection("jdbc:sqlite:" + dbFile);
+    try {
+      try (Statement s = c.createStatement()) {
+        s.execute("PRAGMA journal_mode=WAL");
+        s.execute("PRAGMA synchronous=FULL");
+        s.execute("PRAGMA busy_timeout=5000");
+        s.execute("CREATE TABLE IF NOT EXISTS ledger_schema (version INTEGER NOT NULL)");
+        int version = 0;
+        try (ResultSet r = s.executeQuery("SELECT MAX(version) FROM ledger_schema")) {
+          if (r.next()) {
+            version = r.getInt(1);
+          }
+        }
+        if (version > SCHEMA_VERSION) {
+          throw new SQLException("audit log schema " + version + " is newer than this build (" + SCHEMA_VERSION + ")");
+        }
+        if (version < 1) {
+          s.execute("CREATE TABLE ledger_entries (idx INTEGER PRIMARY KEY, body BLOB NOT NULL)");
+          s.execute("CREATE TABLE ledger_checkpoints (size INTEGER PRIMARY KEY, note TEXT NOT NULL)");
+          s.execute("INSERT INTO ledger_schema (version) VALUES (1)");
+        }
+      }
+      AuditLog log = new AuditLog(c, origin, key, Objects.requireNonNull(clock), simulatedAllowed);
+      log.load();
+      return log;
+    } catch (SQLException | LedgerTamperedException | RuntimeException e) {
+      c.close();
+      throw e;
+    }
+  }
+
+  private void load() throws SQLException, LedgerTamperedException {
+    Stored stored = read(db);
+    LedgerVerifier.Report report = LedgerVerifier.verify(stored.entries(), stored.checkpoints(), origin, key.getPublic());
+    for (byte[] body : stored.entries()) {
+      byte[] h = Merkle.leafHash(body);
+      leafHashes.add(h);
+      tree.add(h);
+    }
+    latest = report.latest();
+  }
+
+  /** The raw rows of a log database, for the verifier. */
+  record Stored(List<byte[]> entries, List<String> checkpoints) {}
+
+  static Stored read(Connection c) throws SQLException {
+    List<byte[]> entries = new ArrayList<>();
+    List<String> checkpoints = new ArrayList<>();
+    try (Statement s = c.createStatement()) {
+      try (ResultSet r = s.executeQuery("SELECT body FROM ledger_entries ORDER BY idx")) {
+        while (r.next()) {
+          entries.add(r.getBytes(1));
+        }
+      }
+      try (ResultSet r = s.executeQuery("SELECT note FROM ledger_checkpoints ORDER BY size")) {
+        while (r.next()) {
+          checkpoints.add(r.getString(1));
+        }
+      }
+    }
+    return new Stored(entries, checkpoints);
+  }
+
+  /** Appends an event durably and signs the new tree head; returns the entry. */
+  public synchronized AuditEntry append(AuditEvent event) throws SQLException {
+    AuditEntry entry = new AuditEntry(tree.size(), clock.instant(), event.type(), simulatedAllowed, event.fields());
+    byte[] body = entry.canonical();
+    byte[] leaf = Merkle.leafHash(body);
+    Merkle.Accumulator next = tree.copy();
+    next.add(leaf);
+    Checkpoint cp;
+    try {
+      cp = Checkpoint.sign(origin, next.size(), next.root(), key.getPrivate(), key.getPublic());
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("cannot sign a checkpoint", e);
+    }
+    boolean committed = false;
+    db.setAutoCommit(false);
+    try (PreparedStatement pe = db.prepareStatement("INSERT INTO ledger_entries (idx, body) VALUES (?, ?)");
+        PreparedStatement pc = db.prepareStatement("INSERT INTO ledger_checkpoints (size, note) VALUES (?, ?)")) {
+      pe.setLong(1, entry.index());
+      pe.setBytes(2, body);
+      pe.executeUpdate();
+      pc.setLong(1, cp.size());
+      pc.setString(2, cp.note());
+      pc.executeUpdate();
+      db.commit();
+      committed = true;
+    } finally {
+      if (!committed) {
+        db.rollback();
+      }
+      db.setAutoCommit(true);
+    }
+    tree = next;
+    leafHashes.add(leaf);
+    latest = cp;
+    return entry;
+  }
+
+  public synchronized long size() {
+    return leafHashes.size();
+  }
+
+  public synchronized Checkpoint latestCheckpoint() {
+    return latest;
+  }
+
+  /** The signed-note verifier key auditors pin to check checkpoints. */
+  public String verifierKey() {
+    return Checkpoint.verifierKey(origin, key.getPublic());
+  }
+
+  public String origin() {
+    return origin;
+  }
+
+  /** Entries {@code [from, to)}. */
+  public synchronized List<AuditEntry> entries(long from, long to) throws SQLException, LedgerTamperedException {
+    List<AuditEntry> out = new ArrayList<>();
+    try (PreparedStatement p = db.prepareStatement("SELECT body FROM ledger_entries WHERE idx >= ? AND idx < ? ORDER BY idx")) {
+      p.setLong(1, from);
+      p.setLong(2, to);
+      try (ResultSet r = p.executeQuery()) {
+        while (r.next()) {
+          out.add(AuditEntry.parse(r.getBytes(1)));
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Every stored checkpoint note, oldest first. */
+  public synchronized List<String> checkpoints() throws SQLException {
+    return read(db).checkpoints();
+  }
+
+  public synchronized List<byte[]> inclusionProof(int index, int size) {
+    return Merkle.inclusionProof(leafHashes, index, size);
+  }
+
+  public synchronized List<byte[]> consistencyProof(int m, int n) {
+    return Merkle.consistencyProof(leafHashes, m, n);
+  }
+
+  @Override
+  public synchronized void close() {
+    try {
+      db.close();
+    } catch (SQLException e) {
+      // closing: nothing left to protect
+    }
+  }
+}
