@@ -42,10 +42,13 @@ public final class BrokerInit {
     byte[] admin = new byte[32];
     new SecureRandom().nextBytes(admin);
     String adminToken = Base64.getUrlEncoder().withoutPadding().encodeToString(admin);
+    String vkey;
     try (BrokerStore store = BrokerStore.open(dataDir, master, clock)) {
       store.putSecretSetting(SIGNING_KEY, EarTokens.newSigningKey().toJSONString().getBytes(StandardCharsets.UTF_8));
       store.setAdminTokenHash(adminToken.getBytes(StandardCharsets.UTF_8));
+      vkey = BrokerAudit.init(store);
     }
+    Files.writeString(dataDir.resolve(BrokerAudit.VKEY_FILE), vkey + "\n");
     Path tokenFile = dataDir.resolve(ADMIN_TOKEN_FILE);
     try {
       Files.createFile(tokenFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));

@@ -63,7 +63,9 @@ final class Exchange {
         String p = part.strip();
         int eq = p.indexOf('=');
         if (eq > 0 && p.substring(0, eq).equals(name)) {
-          return p.substring(eq + 1);
+          String v = p.substring(eq + 1);
+          // RFC 2965 clients (the JDK's CookieManager among them) quote the value.
+          return v.length() >= 2 && v.startsWith("\"") && v.endsWith("\"") ? v.substring(1, v.length() - 1) : v;
         }
       }
     }

@@ -1,0 +1,172 @@
+package dev.cloister.broker;
+
+import com.sun.net.httpserver.HttpExchange;
+import dev.cloister.broker.http.AuditRoutes;
+import dev.cloister.broker.http.BrokerHttp;
+import dev.cloister.broker.kbs.AuditSink;
+import dev.cloister.broker.kbs.KbsProblem;
+import dev.cloister.broker.store.BrokerStore;
+import dev.cloister.ledger.AuditEntry;
+import dev.cloister.ledger.AuditEvent;
+import dev.cloister.ledger.AuditExport;
+import dev.cloister.ledger.AuditLog;
+import dev.cloister.ledger.LedgerTamperedException;
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.security.spec.X509EncodedKeySpec;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.HexFormat;
+
+/**
+ * The broker's side of the audit log: every protocol decision and admin change becomes an entry,
+ * and an append that fails stops the operation (an unlogged release never happens). The
+ * checkpoint key (Ed25519) is sealed in the database; its verifier key is written to
+ * {@code DIR/audit.vkey} at init for auditors to pin.
+ */
+final class BrokerAudit implements AuditSink, BrokerHttp.AdminEvents, AuditRoutes, AutoCloseable {
+  static final String KEY_SETTING = "audit_signing_key_pkcs8";
+  static final String PUB_SETTING = "audit_public_key_spki";
+  static final String ID_SETTING = "broker_id";
+  static final String VKEY_FILE = "audit.vkey";
+
+  private final AuditLog log;
+
+  private BrokerAudit(AuditLog log) {
+    this.log = log;
+  }
+
+  /** Creates the checkpoint key and broker ID at init; returns the verifier key. */
+  static String init(BrokerStore store) throws GeneralSecurityException, SQLException {
+    KeyPair kp = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+    byte[] id = new byte[8];
+    new java.security.SecureRandom().nextBytes(id);
+    store.putSetting(ID_SETTING, HexFormat.of().formatHex(id).getBytes(StandardCharsets.US_ASCII));
+    store.putSecretSetting(KEY_SETTING, kp.getPrivate().getEncoded());
+    store.putSetting(PUB_SETTING, kp.getPublic().getEncoded());
+    return dev.cloister.ledger.Checkpoint.verifierKey(origin(store), kp.getPublic());
+  }
+
+  static String origin(BrokerStore store) throws SQLException {
+    return "cloister-broker/" + new String(store.setting(ID_SETTING).orElseThrow(() -> new SQLException("broker has no ID")), StandardCharsets.US_ASCII);
+  }
+
+  static BrokerAudit open(Path dataDir, BrokerStore store, Clock clock, boolean simulatedAllowed) throws SQLException, GeneralSecurityException {
+    PrivateKey priv = KeyFactory.getInstance("Ed25519").generatePrivate(new PKCS8EncodedKeySpec(
+        store.secretSetting(KEY_SETTING).orElseThrow(() -> new GeneralSecurityException("no audit signing key"))));
+    PublicKey pub = KeyFactory.getInstance("Ed25519").generatePublic(new X509EncodedKeySpec(
+        store.setting(PUB_SETTING).orElseThrow(() -> new GeneralSecurityException("no audit public key"))));
+    try {
+      return new BrokerAudit(AuditLog.open(dataDir.resolve(BrokerStore.DB_FILE), origin(store), new KeyPair(pub, priv), clock, simulatedAllowed));
+    } catch (LedgerTamperedException e) {
+      throw new GeneralSecurityException("the audit log does not match its checkpoints; refusing to start: " + e.getMessage());
+    }
+  }
+
+  private void append(AuditEvent e) {
+    try {
+      log.append(e);
+    } catch (SQLException ex) {
+      throw new IllegalStateException("audit log unavailable", ex);
+    }
+  }
+
+  @Override
+  public void sessionStarted(String sessionId, String tee) {
+    append(new AuditEvent.SessionStarted(sessionId, tee));
+  }
+
+  @Override
+  public void attestation(String sessionId, String tee, String platform, String status, String measurement, String claimsDigest, String reason) {
+    append(new AuditEvent.AttestationVerdict(sessionId, tee, platform, status, measurement, claimsDigest, reason));
+  }
+
+  @Override
+  public void released(String sessionId, String resourcePath, String teeKeyThumbprint, String measurement) {
+    append(new AuditEvent.KeyReleased(sessionId, resourcePath, teeKeyThumbprint, measurement));
+  }
+
+  @Override
+  public void denied(String sessionId, String resourcePath, int httpStatus, String reason) {
+    append(new AuditEvent.ReleaseDenied(sessionId, resourcePath, httpStatus, reason));
+  }
+
+  @Override
+  public void adminChange(String action, String target) {
+    append(new AuditEvent.AdminChange(action, target));
+  }
+
+  /**
+   * {@code entries} (the stored canonical entries, one per line), {@code checkpoints} (every signed
+   * note, oldest first, separated by form feeds since a note itself holds blank lines),
+   * {@code checkpoint} (the latest), {@code vkey}, and {@code export?format=jsonl|ocsf}.
+   */
+  @Override
+  public void handle(HttpExchange ex, String sub) throws IOException, KbsProblem {
+    String query = ex.getRequestURI().getQuery() == null ? "" : ex.getRequestURI().getQuery();
+    try {
+      switch (sub) {
+        case "entries" -> stream(ex, "application/x-ndjson", w -> {
+          for (AuditEntry e : log.entries(0, log.size())) {
+            w.write(new String(e.canonical(), StandardCharsets.UTF_8));
+            w.write('\n');
+          }
+        });
+        case "checkpoints" -> stream(ex, "text/plain; charset=utf-8", w -> w.write(String.join("\f", log.checkpoints())));
+        case "checkpoint" -> stream(ex, "text/plain; charset=utf-8", w -> w.write(log.latestCheckpoint() == null ? "" : log.latestCheckpoint().note()));
+        case "vkey" -> stream(ex, "text/plain; charset=utf-8", w -> w.write(log.verifierKey() + "\n"));
+        case "export" -> {
+          boolean ocsf = query.contains("format=ocsf");
+          stream(ex, "application/x-ndjson", w -> {
+            var entries = log.entries(0, log.size());
+            if (ocsf) {
+              AuditExport.ocsf(entries, w);
+            } else {
+              AuditExport.jsonl(entries, w);
+            }
+          });
+        }
+        default -> throw KbsProblem.notFound("no audit route " + sub);
+      }
+    } catch (SQLException | LedgerTamperedException e) {
+      throw new KbsProblem(500, "audit-unavailable", "the audit log cannot be read: " + e.getMessage());
+    }
+  }
+
+  private interface Body {
+    void write(Writer w) throws IOException, SQLException, LedgerTamperedException;
+  }
+
+  private static void stream(HttpExchange ex, String type, Body body) throws IOException, SQLException, LedgerTamperedException {
+    java.io.StringWriter buffer = new java.io.StringWriter();
+    body.write(buffer);
+    byte[] bytes = buffer.toString().getBytes(StandardCharsets.UTF_8);
+    ex.getResponseHeaders().set("Content-Type", type);
+    ex.sendResponseHeaders(200, bytes.length == 0 ? -1 : bytes.length);
+    if (bytes.length > 0) {
+      try (var out = ex.getResponseBody()) {
+        out.write(bytes);
+      }
+    }
+    ex.close();
+  }
+
+  String verifierKey() {
+    return log.verifierKey();
+  }
+
+  @Override
+  public void close() {
+    log.close();
+  }
+
+}
