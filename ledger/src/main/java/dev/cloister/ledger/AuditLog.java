@@ -93,8 +93,27 @@ public final class AuditLog implements AutoCloseable {
     latest = report.latest();
   }
 
-  /** The raw rows of a log database, for the verifier. */
-  record Stored(List<byte[]> entries, List<String> checkpoints) {}
+  /** The raw rows of a log: stored entry bytes and checkpoint notes, oldest first. */
+  public record Stored(List<byte[]> entries, List<String> checkpoints) {
+    /** The entries, parsed (each must be canonical). */
+    public List<AuditEntry> parsed() throws LedgerTamperedException {
+      List<AuditEntry> out = new ArrayList<>(entries.size());
+      for (byte[] e : entries) {
+        out.add(AuditEntry.parse(e));
+      }
+      return out;
+    }
+  }
+
+  /** Reads a log database without keys and without writing (for auditors and exports). */
+  public static Stored readOnly(Path dbFile) throws SQLException {
+    if (!java.nio.file.Files.isRegularFile(dbFile)) {
+      throw new SQLException("no database at " + dbFile);
+    }
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:file:" + dbFile + "?mode=ro")) {
+      return read(c);
+    }
+  }
 
   static Stored read(Connection c) throws SQLException {
     List<byte[]> entries = new ArrayList<>();

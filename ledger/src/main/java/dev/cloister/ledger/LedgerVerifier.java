@@ -1,12 +1,9 @@
 package dev.cloister.ledger;
 
 import dev.cloister.ledger.merkle.Merkle;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.PublicKey;
-import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.HexFormat;
 import java.util.List;
@@ -77,17 +74,12 @@ public final class LedgerVerifier {
   /** Verifies the log stored in a database file against a pinned signed-note verifier key. */
   public static Report verifyDatabase(Path dbFile, String verifierKey, Optional<String> trustedCheckpointNote)
       throws SQLException, LedgerTamperedException {
-    if (!Files.isRegularFile(dbFile)) {
-      throw new SQLException("no database at " + dbFile);
-    }
     Map.Entry<String, PublicKey> vkey = Checkpoint.parseVerifierKey(verifierKey);
     Optional<Checkpoint> trusted = Optional.empty();
     if (trustedCheckpointNote.isPresent()) {
       trusted = Optional.of(Checkpoint.verify(trustedCheckpointNote.get(), vkey.getKey(), vkey.getValue()));
     }
-    try (Connection c = DriverManager.getConnection("jdbc:sqlite:file:" + dbFile + "?mode=ro")) {
-      AuditLog.Stored s = AuditLog.read(c);
-      return verify(s.entries(), s.checkpoints(), vkey.getKey(), vkey.getValue(), trusted);
-    }
+    AuditLog.Stored s = AuditLog.readOnly(dbFile);
+    return verify(s.entries(), s.checkpoints(), vkey.getKey(), vkey.getValue(), trusted);
   }
 }

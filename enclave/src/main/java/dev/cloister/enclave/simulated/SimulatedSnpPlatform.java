@@ -291,6 +291,18 @@ public final class SimulatedSnpPlatform {
     }
   }
 
+  /**
+   * A KBS evidence source for a workload with this launch measurement and host data: each call
+   * signs a fresh report over the given report data, in Trustee's SNP evidence JSON with the VCEK
+   * and chain attached.
+   */
+  public dev.cloister.enclave.kbs.EvidenceSource evidenceSource(Octets measurement, Octets hostData) {
+    return reportData -> new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+        dev.cloister.attestation.snp.evidence.SnpEvidenceCodec.encodeTrusteeJson(
+            report(ReportRequest.builder().measurement(measurement).hostData(hostData).reportData(Octets.copyOf(reportData)).build()),
+            vcek, chain()));
+  }
+
   /** The ASK, for tests that revoke it. */
   public X509Certificate ask() {
     return ask;

@@ -1,0 +1,117 @@
+package dev.cloister.cli;
+
+import dev.cloister.attestation.snp.verify.TrustAnchor;
+import dev.cloister.broker.Broker;
+import dev.cloister.broker.BrokerInit;
+import dev.cloister.enclave.simulated.SimulatedSnpPlatform;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "broker", mixinStandardHelpOptions = true,
+    description = "A data owner's key broker: releases keys only to attested TEEs (KBS protocol v0).",
+    subcommands = {BrokerCommand.Init.class, BrokerCommand.Serve.class})
+final class BrokerCommand implements Runnable {
+  @Spec CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  @Command(name = "init", mixinStandardHelpOptions = true,
+      description = {"Create a broker's state in DIR: master key, database, token-signing key, audit key, admin credential.",
+          "The admin credential is written once to DIR/admin.token (mode 0600); the database keeps only its hash.",
+          "The audit log's verifier key is written to DIR/audit.vkey: keep a copy elsewhere to check the log later."},
+      exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:created", "1:failed (e.g. DIR already holds a broker)", "2:usage error"})
+  static final class Init implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Option(names = "--data-dir", required = true, paramLabel = "DIR")
+    Path dataDir;
+
+    @Override
+    public Integer call() throws Exception {
+      Path token = BrokerInit.init(dataDir, Clock.systemUTC());
+      PrintWriter out = spec.commandLine().getOut();
+      out.println("broker state created in " + dataDir);
+      out.println("  admin credential  " + token + " (mode 0600; only its hash is stored)");
+      out.println("  audit verifier    " + Files.readString(dataDir.resolve("audit.vkey")).strip());
+      return ExitCodes.OK;
+    }
+  }
+
+  @Command(name = "serve", mixinStandardHelpOptions = true,
+      description = {"Serve the KBS protocol and the admin API. Plain HTTP only on loopback; any other address needs TLS.",
+          "Stops on SIGINT/SIGTERM."},
+      exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:stopped", "1:failed to start", "2:usage error"})
+  static final class Serve implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Option(names = "--data-dir", required = true, paramLabel = "DIR")
+    Path dataDir;
+
+    @Option(names = "--port", required = true, paramLabel = "N", description = "TCP port (0: any free port).")
+    int port;
+
+    @Option(names = "--bind", paramLabel = "ADDR", defaultValue = "127.0.0.1", description = "Address to bind (default ${DEFAULT-VALUE}).")
+    String bind;
+
+    @Option(names = "--tls-cert", paramLabel = "F", description = "PEM certificate chain.")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "F", description = "PEM private key.")
+    Path tlsKey;
+
+    @Option(names = "--allow-simulated", description = "Accept evidence from the simulated platform (never for real data).")
+    boolean allowSimulated;
+
+    @Option(names = "--platform", paramLabel = "DIR", description = "Simulated platform to trust with --allow-simulated (default: $CLOISTER_HOME/simulated-platform).")
+    Path platformDir;
+
+    @Option(names = "--session-timeout", paramLabel = "SECONDS", defaultValue = "300")
+    long sessionSeconds;
+
+    @Override
+    public Integer call() throws Exception {
+      if (port < 0 || port > 65535) {
+        throw new UsageException("--port must be 0..65535");
+      }
+      List<TrustAnchor> simulated = List.of();
+      if (allowSimulated) {
+        Path dir = platformDir != null ? platformDir : SimulatedPlatformDir.defaultDir();
+        // The platform is created if missing, so the broker and the TEE side agree on one root.
+        simulated = List.of(SimulatedSnpPlatform.openOrCreate(dir, Clock.systemUTC()).trustAnchor());
+        spec.commandLine().getErr().println("cloister: WARNING: --allow-simulated: this broker releases keys to the SIMULATED platform in "
+            + dir + "; it protects nothing. Every token and audit entry records this.");
+      }
+      Broker.Options o = new Broker.Options(dataDir, bind, port, Optional.ofNullable(tlsCert), Optional.ofNullable(tlsKey),
+          allowSimulated, simulated, Clock.systemUTC(), Duration.ofSeconds(sessionSeconds), Duration.ofMinutes(5));
+      Broker broker;
+      try {
+        broker = Broker.start(o);
+      } catch (IllegalArgumentException e) {
+        throw new UsageException(e.getMessage());
+      }
+      CountDownLatch stopped = new CountDownLatch(1);
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        broker.close();
+        stopped.countDown();
+      }));
+      spec.commandLine().getOut().println("broker listening on " + broker.uri());
+      spec.commandLine().getOut().flush();
+      stopped.await();
+      return ExitCodes.OK;
+    }
+  }
+}
