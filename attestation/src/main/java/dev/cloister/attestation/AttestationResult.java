@@ -22,7 +22,7 @@ public record AttestationResult(
   public AttestationResult {
     Objects.requireNonNull(format, "format");
     Objects.requireNonNull(platform, "platform");
-    claims = Map.copyOf(claims);
+    claims = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(claims)); // keeps the claims' order for display
     checks = List.copyOf(checks);
     Objects.requireNonNull(status, "status");
   }

@@ -304,6 +304,18 @@ public final class SnpAppraisalOptions {
       return this;
     }
 
+    /** A trusted ID key (ECDSA P-384), by the digest the firmware computes of it. */
+    public Builder addTrustedIdKey(java.security.interfaces.ECPublicKey key) {
+      trustedIdKeyDigests.add(KeyDigests.of(key));
+      return this;
+    }
+
+    /** A trusted author key (ECDSA P-384), by the digest the firmware computes of it. */
+    public Builder addTrustedAuthorKey(java.security.interfaces.ECPublicKey key) {
+      trustedAuthorKeyDigests.add(KeyDigests.of(key));
+      return this;
+    }
+
     /** A trusted author key, as the SHA-384 digest the report carries in AUTHOR_KEY_DIGEST. */
     public Builder addTrustedAuthorKeyDigest(Octets v) {
       trustedAuthorKeyDigests.add(v);

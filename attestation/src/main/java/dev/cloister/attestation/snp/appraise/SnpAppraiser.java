@@ -76,6 +76,10 @@ public final class SnpAppraiser {
     o.minimumTcb.ifPresent(min -> checks.add(tcbAtLeast("minimum_tcb", r.reportedTcb(), min, product)));
     o.minimumLaunchTcb.ifPresent(min -> checks.add(tcbAtLeast("minimum_launch_tcb", r.launchTcb(), min, product)));
     checks.add(provisional(r, product, o.permitProvisionalFirmware));
+    // go-sev-guest's implicit rule: the certificate cannot be for a TCB the firmware is not running.
+    TcbVersion.Parts vekTcb = v.extensions().tcb().parts(product);
+    checks.add(result(r.currentTcb().parts(product).atLeast(vekTcb), "tcb.vek_le_current",
+        "certificate TCB " + vekTcb + " vs current " + r.currentTcb().parts(product)));
     long info = r.platformInfo().raw();
     if ((info & o.platformInfoForbidden) != 0) {
       checks.add(Check.fail("platform_info", String.format("forbidden bits set: 0x%x", info & o.platformInfoForbidden)));

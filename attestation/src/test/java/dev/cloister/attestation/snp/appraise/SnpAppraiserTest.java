@@ -201,4 +201,25 @@ class SnpAppraiserTest {
         .checks().stream().filter(Check::failed).toList();
     assertThat(failed).extracting(Check::name).containsExactlyInAnyOrder("policy.debug", "measurement");
   }
+
+  // virtee/sev@9cf2adb tests/measurement/test_id_key.pem and test_auth_block.bin: the ID_AUTH_INFO
+  // block carries the ID public key in the ABI's key format at 0x240 (curve 2, Qx and Qy little
+  // endian, 0x404 bytes). The digest computed from the PEM key must equal SHA-384 of those bytes.
+  @Test
+  void idKeyDigestMatchesTheKeyFormatInARealAuthBlock() throws Exception {
+    var info = (org.bouncycastle.asn1.pkcs.PrivateKeyInfo) new org.bouncycastle.openssl.PEMParser(
+        new java.io.StringReader(new String(Vectors.read("sev/tests/measurement/test_id_key.pem")))).readObject();
+    byte[] point = org.bouncycastle.asn1.sec.ECPrivateKey.getInstance(info.parsePrivateKey()).getPublicKey().getOctets();
+    var params = java.security.AlgorithmParameters.getInstance("EC");
+    params.init(new java.security.spec.ECGenParameterSpec("secp384r1"));
+    var spec = params.getParameterSpec(java.security.spec.ECParameterSpec.class);
+    var w = new java.security.spec.ECPoint(new java.math.BigInteger(1, java.util.Arrays.copyOfRange(point, 1, 49)),
+        new java.math.BigInteger(1, java.util.Arrays.copyOfRange(point, 49, 97)));
+    var pub = (java.security.interfaces.ECPublicKey) java.security.KeyFactory.getInstance("EC")
+        .generatePublic(new java.security.spec.ECPublicKeySpec(w, spec));
+    byte[] block = Vectors.read("sev/tests/measurement/test_auth_block.bin");
+    byte[] expected = java.security.MessageDigest.getInstance("SHA-384").digest(java.util.Arrays.copyOfRange(block, 0x240, 0x240 + 0x404));
+    assertThat(KeyDigests.of(pub)).isEqualTo(Octets.copyOf(expected));
+    assertThat(SnpAppraisalOptions.builder().addTrustedIdKey(pub).build()).isNotNull();
+  }
 }
