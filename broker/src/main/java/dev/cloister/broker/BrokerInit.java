@@ -2,6 +2,7 @@ package dev.cloister.broker;
 
 import dev.cloister.broker.store.BrokerStore;
 import dev.cloister.broker.store.MasterKey;
+import dev.cloister.broker.store.SecretFiles;
 import dev.cloister.broker.token.EarTokens;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -17,7 +18,8 @@ import java.util.Base64;
 
 /**
  * Creates a broker's state in an empty data directory: the master key (its own file), the
- * database, the token-signing key (sealed in the database), the audit log's checkpoint key, and
+ * database, the token-signing key (sealed in the database), the audit log's checkpoint key (its
+ * verifier key in {@code DIR/audit.vkey}, for auditors to pin), and
  * the admin credential, written once to {@code DIR/admin.token} (mode 0600) while the database
  * keeps only its SHA-256.
  */
@@ -50,12 +52,7 @@ public final class BrokerInit {
     }
     Files.writeString(dataDir.resolve(BrokerAudit.VKEY_FILE), vkey + "\n");
     Path tokenFile = dataDir.resolve(ADMIN_TOKEN_FILE);
-    try {
-      Files.createFile(tokenFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-    } catch (UnsupportedOperationException e) {
-      Files.createFile(tokenFile);
-    }
-    Files.writeString(tokenFile, adminToken + "\n");
+    SecretFiles.writeNew(tokenFile, (adminToken + "\n").getBytes(StandardCharsets.UTF_8));
     return tokenFile;
   }
 }

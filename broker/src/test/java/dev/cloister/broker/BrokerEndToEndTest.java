@@ -360,4 +360,33 @@ class BrokerEndToEndTest {
       assertThat(stored).containsAll(acknowledged);
     }
   }
+
+  @Test
+  void rawReportEvidenceUsesTheBrokersKdsCache() throws Exception {
+    // The raw form: base64 of the 1184-byte report, no certificates; the VCEK comes from the
+    // broker's offline cache laid out like AMD KDS.
+    Path cached = dataDir.resolve("kds-cache/vcek/v1/Milan/" + platform.chipId().hex() + "?blSPL=03&teeSPL=00&snpSPL=08&ucodeSPL=115");
+    Files.createDirectories(cached.getParent());
+    Files.write(cached, platform.vcek().getEncoded());
+    EvidenceSource raw = reportData -> new com.fasterxml.jackson.databind.node.TextNode(java.util.Base64.getEncoder().encodeToString(
+        platform.report(SimulatedSnpPlatform.ReportRequest.builder().reportData(Octets.copyOf(reportData))
+            .measurement(Octets.fromHex(MEASUREMENT)).build()).toByteArray()));
+    KbsClient c = new KbsClient(broker.uri());
+    c.attest(raw);
+    assertThat(c.resource("hospital-a/key/dataset")).isEqualTo(SECRET);
+  }
+
+  @Test
+  void auditLogIsReadableAndVerifiableOverHttp() throws Exception {
+    new KbsClient(broker.uri()).attest(simulated(false, MEASUREMENT));
+    String vkey = get(broker.uri(), admin, "/kbs/v0/audit/vkey").body().strip();
+    assertThat(vkey).isEqualTo(Files.readString(dataDir.resolve("audit.vkey")).strip());
+    List<byte[]> entries = new ArrayList<>();
+    get(broker.uri(), admin, "/kbs/v0/audit/entries").body().lines().forEach(l -> entries.add(l.getBytes(StandardCharsets.UTF_8)));
+    List<String> notes = List.of(get(broker.uri(), admin, "/kbs/v0/audit/checkpoints").body().split("\f"));
+    var key = dev.cloister.ledger.Checkpoint.parseVerifierKey(vkey);
+    assertThat(LedgerVerifier.verify(entries, notes, key.getKey(), key.getValue()).entries()).isEqualTo(entries.size());
+    assertThat(get(broker.uri(), admin, "/kbs/v0/audit/export?format=ocsf").body()).contains("\"class_uid\":3002");
+    assertThat(get(broker.uri(), "", "/kbs/v0/audit/entries").statusCode()).isEqualTo(401);
+  }
 }

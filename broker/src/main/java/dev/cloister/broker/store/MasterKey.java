@@ -10,7 +10,6 @@ import com.google.crypto.tink.aead.PredefinedAeadParameters;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 
 /**
@@ -52,19 +51,5 @@ public final class MasterKey {
   @Override
   public String toString() {
     return "MasterKey[redacted]";
-  }
-
-  /** Writing files that hold secrets: created owner-only, never overwritten. */
-  static final class SecretFiles {
-    private SecretFiles() {}
-
-    static void writeNew(Path file, byte[] content) throws IOException {
-      try {
-        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-      } catch (UnsupportedOperationException e) {
-        Files.createFile(file);
-      }
-      Files.write(file, content);
-    }
   }
 }
