@@ -17,6 +17,7 @@ import dev.cloister.broker.release.ReleasePolicies;
 import dev.cloister.broker.store.BrokerStore;
 import dev.cloister.broker.store.MasterKey;
 import dev.cloister.broker.token.EarTokens;
+import dev.cloister.ledger.SqlDatabase;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -107,11 +108,12 @@ public final class Broker implements AutoCloseable {
     if (!tls && !address.isLoopbackAddress()) {
       throw new IllegalArgumentException("plain HTTP is allowed only on loopback; bind " + o.bind() + " needs --tls-cert and --tls-key");
     }
-    if (!Files.isRegularFile(o.dataDir().resolve(BrokerStore.DB_FILE))) {
+    if (!Files.isRegularFile(o.dataDir().resolve(MasterKey.FILE))) {
       throw new IllegalArgumentException(o.dataDir() + " holds no broker: run 'cloister broker init --data-dir " + o.dataDir() + "' first");
     }
     MasterKey master = MasterKey.load(o.dataDir());
-    BrokerStore store = BrokerStore.open(o.dataDir(), master, o.clock());
+    SqlDatabase database = BrokerStore.database(o.dataDir());
+    BrokerStore store = BrokerStore.open(database, master, o.clock());
     BrokerAudit audit = null;
     try {
       ECKey signingKey;
@@ -122,7 +124,10 @@ public final class Broker implements AutoCloseable {
       } catch (ParseException e) {
         throw new GeneralSecurityException("stored token-signing key does not parse");
       }
-      audit = BrokerAudit.open(o.dataDir(), store, o.clock(), o.allowSimulated());
+      if (!store.initialised()) {
+        throw new IllegalArgumentException(database + " holds no broker: run 'cloister broker init' first");
+      }
+      audit = BrokerAudit.open(database, store, o.clock(), o.allowSimulated());
 
       HttpServer server = tls ? HttpsServer.create(new InetSocketAddress(address, o.port()), 256)
           : HttpServer.create(new InetSocketAddress(address, o.port()), 256);

@@ -11,10 +11,10 @@ import dev.cloister.ledger.AuditEvent;
 import dev.cloister.ledger.AuditExport;
 import dev.cloister.ledger.AuditLog;
 import dev.cloister.ledger.LedgerTamperedException;
+import dev.cloister.ledger.SqlDatabase;
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyPair;
@@ -60,13 +60,13 @@ final class BrokerAudit implements AuditSink, BrokerHttp.AdminEvents, AuditRoute
     return "cloister-broker/" + new String(store.setting(ID_SETTING).orElseThrow(() -> new SQLException("broker has no ID")), StandardCharsets.US_ASCII);
   }
 
-  static BrokerAudit open(Path dataDir, BrokerStore store, Clock clock, boolean simulatedAllowed) throws SQLException, GeneralSecurityException {
+  static BrokerAudit open(SqlDatabase database, BrokerStore store, Clock clock, boolean simulatedAllowed) throws SQLException, GeneralSecurityException {
     PrivateKey priv = KeyFactory.getInstance("Ed25519").generatePrivate(new PKCS8EncodedKeySpec(
         store.secretSetting(KEY_SETTING).orElseThrow(() -> new GeneralSecurityException("no audit signing key"))));
     PublicKey pub = KeyFactory.getInstance("Ed25519").generatePublic(new X509EncodedKeySpec(
         store.setting(PUB_SETTING).orElseThrow(() -> new GeneralSecurityException("no audit public key"))));
     try {
-      return new BrokerAudit(AuditLog.open(dataDir.resolve(BrokerStore.DB_FILE), origin(store), new KeyPair(pub, priv), clock, simulatedAllowed));
+      return new BrokerAudit(AuditLog.open(database, origin(store), new KeyPair(pub, priv), clock, simulatedAllowed));
     } catch (LedgerTamperedException e) {
       throw new GeneralSecurityException("the audit log does not match its checkpoints; refusing to start: " + e.getMessage());
     }

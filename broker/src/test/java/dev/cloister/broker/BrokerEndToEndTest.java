@@ -298,17 +298,17 @@ class BrokerEndToEndTest {
       assertThat(c.resource("r/key/one")).isEqualTo(SECRET);
     }
     String vkey = Files.readString(dir.resolve("audit.vkey")).strip();
-    long entries = LedgerVerifier.verifyDatabase(dir.resolve("broker.db"), vkey, Optional.empty()).entries();
+    long entries = LedgerVerifier.verifyDatabase(dev.cloister.ledger.SqlDatabase.sqlite(dir.resolve("broker.db")), vkey, Optional.empty()).entries();
     try (Broker b = Broker.start(Broker.Options.loopback(dir, 0).withSimulation(List.of(platform.trustAnchor())))) {
       KbsClient c = new KbsClient(b.uri());
       c.attest(simulated(false, MEASUREMENT));
       assertThat(c.resource("r/key/one")).isEqualTo(SECRET);
     }
-    assertThat(LedgerVerifier.verifyDatabase(dir.resolve("broker.db"), vkey, Optional.empty()).entries()).isGreaterThan(entries);
+    assertThat(LedgerVerifier.verifyDatabase(dev.cloister.ledger.SqlDatabase.sqlite(dir.resolve("broker.db")), vkey, Optional.empty()).entries()).isGreaterThan(entries);
     try (Connection db = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("broker.db")); var s = db.createStatement()) {
       s.executeUpdate("UPDATE ledger_entries SET body = replace(body, 'key_released', 'key_releasex') WHERE body LIKE '%key_released%'");
     }
-    assertThatThrownBy(() -> LedgerVerifier.verifyDatabase(dir.resolve("broker.db"), vkey, Optional.empty()))
+    assertThatThrownBy(() -> LedgerVerifier.verifyDatabase(dev.cloister.ledger.SqlDatabase.sqlite(dir.resolve("broker.db")), vkey, Optional.empty()))
         .isInstanceOf(dev.cloister.ledger.LedgerTamperedException.class);
     assertThatThrownBy(() -> Broker.start(Broker.Options.loopback(dir, 0))).hasMessageContaining("refusing to start");
   }
@@ -352,7 +352,7 @@ class BrokerEndToEndTest {
     }
     assertThat(acknowledged).hasSizeGreaterThanOrEqualTo(20);
     String vkey = Files.readString(dir.resolve("audit.vkey")).strip();
-    assertThat(LedgerVerifier.verifyDatabase(dir.resolve("broker.db"), vkey, Optional.empty()).entries()).isGreaterThanOrEqualTo(acknowledged.size());
+    assertThat(LedgerVerifier.verifyDatabase(dev.cloister.ledger.SqlDatabase.sqlite(dir.resolve("broker.db")), vkey, Optional.empty()).entries()).isGreaterThanOrEqualTo(acknowledged.size());
     try (Broker b = Broker.start(Broker.Options.loopback(dir, 0))) {
       JsonNode names = JSON.readTree(get(b.uri(), a, "/kbs/v0/resources").body()).get("resources");
       List<String> stored = new ArrayList<>();

@@ -49,7 +49,7 @@ final class AuditCommand implements Runnable {
 
   static AuditLog.Stored load(Source source, Path adminToken) throws IOException, InterruptedException, java.sql.SQLException {
     if (source.dataDir != null) {
-      return AuditLog.readOnly(source.dataDir.resolve("broker.db"));
+      return AuditLog.readOnly(dev.cloister.broker.store.BrokerStore.database(source.dataDir));
     }
     if (adminToken == null) {
       throw new UsageException("--url needs --admin-token FILE");

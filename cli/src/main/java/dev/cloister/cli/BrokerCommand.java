@@ -40,9 +40,16 @@ final class BrokerCommand implements Runnable {
     @Option(names = "--data-dir", required = true, paramLabel = "DIR")
     Path dataDir;
 
+    @Option(names = "--database", paramLabel = "JDBC_URL",
+        description = "Keep state in PostgreSQL (jdbc:postgresql://host:port/db; credentials from ~/.pgpass or the URL) instead of SQLite in DIR.")
+    String database;
+
     @Override
     public Integer call() throws Exception {
-      Path token = BrokerInit.init(dataDir, Clock.systemUTC());
+      if (database != null && !database.startsWith("jdbc:postgresql:")) {
+        throw new UsageException("--database must be a jdbc:postgresql: URL");
+      }
+      Path token = BrokerInit.init(dataDir, Clock.systemUTC(), Optional.ofNullable(database));
       PrintWriter out = spec.commandLine().getOut();
       out.println("broker state created in " + dataDir);
       out.println("  admin credential  " + token + " (mode 0600; only its hash is stored)");

@@ -1,11 +1,9 @@
 package dev.cloister.ledger;
 
 import dev.cloister.ledger.merkle.Merkle;
-import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -42,21 +40,18 @@ public final class AuditLog implements AutoCloseable {
   }
 
   /**
-   * Opens (creating if needed) the log in {@code dbFile}.
+   * Opens (creating if needed) the log in a database.
    *
    * @param origin the checkpoint origin and key name, e.g. {@code "cloister-broker/<id>"}
    * @param key an Ed25519 key pair that signs checkpoints
    * @param simulatedAllowed recorded in every entry this process writes
    * @throws LedgerTamperedException if the stored log does not match its latest checkpoint
    */
-  public static AuditLog open(Path dbFile, String origin, KeyPair key, Clock clock, boolean simulatedAllowed)
+  public static AuditLog open(SqlDatabase database, String origin, KeyPair key, Clock clock, boolean simulatedAllowed)
       throws SQLException, LedgerTamperedException {
-    Connection c = DriverManager.getConnection("jdbc:sqlite:" + dbFile);
+    Connection c = database.connect();
     try {
       try (Statement s = c.createStatement()) {
-        s.execute("PRAGMA journal_mode=WAL");
-        s.execute("PRAGMA synchronous=FULL");
-        s.execute("PRAGMA busy_timeout=5000");
         s.execute("CREATE TABLE IF NOT EXISTS ledger_schema (version INTEGER NOT NULL)");
         int version = 0;
         try (ResultSet r = s.executeQuery("SELECT MAX(version) FROM ledger_schema")) {
@@ -68,8 +63,8 @@ public final class AuditLog implements AutoCloseable {
           throw new SQLException("audit log schema " + version + " is newer than this build (" + SCHEMA_VERSION + ")");
         }
         if (version < 1) {
-          s.execute("CREATE TABLE ledger_entries (idx INTEGER PRIMARY KEY, body BLOB NOT NULL)");
-          s.execute("CREATE TABLE ledger_checkpoints (size INTEGER PRIMARY KEY, note TEXT NOT NULL)");
+          s.execute("CREATE TABLE ledger_entries (idx BIGINT PRIMARY KEY, body " + database.blob() + " NOT NULL)");
+          s.execute("CREATE TABLE ledger_checkpoints (size BIGINT PRIMARY KEY, note TEXT NOT NULL)");
           s.execute("INSERT INTO ledger_schema (version) VALUES (1)");
         }
       }
@@ -105,12 +100,9 @@ public final class AuditLog implements AutoCloseable {
     }
   }
 
-  /** Reads a log database without keys and without writing (for auditors and exports). */
-  public static Stored readOnly(Path dbFile) throws SQLException {
-    if (!java.nio.file.Files.isRegularFile(dbFile)) {
-      throw new SQLException("no database at " + dbFile);
-    }
-    try (Connection c = DriverManager.getConnection("jdbc:sqlite:file:" + dbFile + "?mode=ro")) {
+  /** Reads a log without keys and without writing (for auditors and exports). */
+  public static Stored readOnly(SqlDatabase database) throws SQLException {
+    try (Connection c = database.connectReadOnly()) {
       return read(c);
     }
   }

@@ -1,7 +1,6 @@
 package dev.cloister.ledger;
 
 import dev.cloister.ledger.merkle.Merkle;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.PublicKey;
 import java.sql.SQLException;
@@ -71,15 +70,15 @@ public final class LedgerVerifier {
     return new Report(entries.size(), checkpointNotes.size(), latest);
   }
 
-  /** Verifies the log stored in a database file against a pinned signed-note verifier key. */
-  public static Report verifyDatabase(Path dbFile, String verifierKey, Optional<String> trustedCheckpointNote)
+  /** Verifies the log stored in a database against a pinned signed-note verifier key. */
+  public static Report verifyDatabase(SqlDatabase database, String verifierKey, Optional<String> trustedCheckpointNote)
       throws SQLException, LedgerTamperedException {
     Map.Entry<String, PublicKey> vkey = Checkpoint.parseVerifierKey(verifierKey);
     Optional<Checkpoint> trusted = Optional.empty();
     if (trustedCheckpointNote.isPresent()) {
       trusted = Optional.of(Checkpoint.verify(trustedCheckpointNote.get(), vkey.getKey(), vkey.getValue()));
     }
-    AuditLog.Stored s = AuditLog.readOnly(dbFile);
+    AuditLog.Stored s = AuditLog.readOnly(database);
     return verify(s.entries(), s.checkpoints(), vkey.getKey(), vkey.getValue(), trusted);
   }
 }

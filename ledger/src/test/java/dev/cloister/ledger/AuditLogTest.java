@@ -29,7 +29,7 @@ class AuditLogTest {
 
   static Path filled(Path dir, KeyPair key, int n) throws Exception {
     Path db = dir.resolve("broker.db");
-    try (AuditLog log = AuditLog.open(db, ORIGIN, key, CLOCK, false)) {
+    try (AuditLog log = AuditLog.open(SqlDatabase.sqlite(db), ORIGIN, key, CLOCK, false)) {
       for (int i = 0; i < n; i++) {
         log.append(switch (i % 5) {
           case 0 -> new AuditEvent.SessionStarted("s" + i, "snp");
@@ -53,7 +53,7 @@ class AuditLogTest {
   void appendReopenAndProve(@TempDir Path dir) throws Exception {
     KeyPair key = ed25519();
     Path db = filled(dir, key, 12);
-    try (AuditLog log = AuditLog.open(db, ORIGIN, key, CLOCK, false)) {
+    try (AuditLog log = AuditLog.open(SqlDatabase.sqlite(db), ORIGIN, key, CLOCK, false)) {
       assertThat(log.size()).isEqualTo(12);
       Checkpoint cp = log.latestCheckpoint();
       assertThat(cp.size()).isEqualTo(12);
@@ -65,7 +65,7 @@ class AuditLogTest {
       AuditEntry next = log.append(new AuditEvent.AdminChange("policy.set", "*"));
       assertThat(next.index()).isEqualTo(12);
     }
-    assertThat(LedgerVerifier.verifyDatabase(db, Checkpoint.verifierKey(ORIGIN, key.getPublic()), Optional.empty()).entries()).isEqualTo(13);
+    assertThat(LedgerVerifier.verifyDatabase(SqlDatabase.sqlite(db), Checkpoint.verifierKey(ORIGIN, key.getPublic()), Optional.empty()).entries()).isEqualTo(13);
   }
 
   @Test
@@ -85,9 +85,9 @@ class AuditLogTest {
     Path db = filled(dir, key, 10);
     sql(db, "UPDATE ledger_entries SET body = replace(body, 'denied by', 'allowed by') WHERE idx = 3");
     String vkey = Checkpoint.verifierKey(ORIGIN, key.getPublic());
-    assertThatThrownBy(() -> LedgerVerifier.verifyDatabase(db, vkey, Optional.empty()))
+    assertThatThrownBy(() -> LedgerVerifier.verifyDatabase(SqlDatabase.sqlite(db), vkey, Optional.empty()))
         .isInstanceOf(LedgerTamperedException.class).hasMessageContaining("size 4");
-    assertThatThrownBy(() -> AuditLog.open(db, ORIGIN, key, CLOCK, false)).isInstanceOf(LedgerTamperedException.class);
+    assertThatThrownBy(() -> AuditLog.open(SqlDatabase.sqlite(db), ORIGIN, key, CLOCK, false)).isInstanceOf(LedgerTamperedException.class);
   }
 
   @Test
@@ -96,18 +96,18 @@ class AuditLogTest {
     String vkey = Checkpoint.verifierKey(ORIGIN, key.getPublic());
     Path a = filled(dir.resolve("a").toFile().mkdirs() ? dir.resolve("a") : dir.resolve("a"), key, 10);
     sql(a, "DELETE FROM ledger_entries WHERE idx = 4");
-    assertThatThrownBy(() -> LedgerVerifier.verifyDatabase(a, vkey, Optional.empty())).isInstanceOf(LedgerTamperedException.class);
+    assertThatThrownBy(() -> LedgerVerifier.verifyDatabase(SqlDatabase.sqlite(a), vkey, Optional.empty())).isInstanceOf(LedgerTamperedException.class);
 
     Path b = filled(dir.resolve("b").toFile().mkdirs() ? dir.resolve("b") : dir.resolve("b"), key, 10);
     sql(b, "UPDATE ledger_entries SET idx = -1 WHERE idx = 2");
     sql(b, "UPDATE ledger_entries SET idx = 2 WHERE idx = 3");
     sql(b, "UPDATE ledger_entries SET idx = 3 WHERE idx = -1");
-    assertThatThrownBy(() -> LedgerVerifier.verifyDatabase(b, vkey, Optional.empty()))
+    assertThatThrownBy(() -> LedgerVerifier.verifyDatabase(SqlDatabase.sqlite(b), vkey, Optional.empty()))
         .isInstanceOf(LedgerTamperedException.class).hasMessageContaining("position 2");
 
     Path c = filled(dir.resolve("c").toFile().mkdirs() ? dir.resolve("c") : dir.resolve("c"), key, 10);
     sql(c, "DELETE FROM ledger_checkpoints WHERE size = 5");
-    assertThatThrownBy(() -> LedgerVerifier.verifyDatabase(c, vkey, Optional.empty())).isInstanceOf(LedgerTamperedException.class);
+    assertThatThrownBy(() -> LedgerVerifier.verifyDatabase(SqlDatabase.sqlite(c), vkey, Optional.empty())).isInstanceOf(LedgerTamperedException.class);
   }
 
   @Test
@@ -115,11 +115,11 @@ class AuditLogTest {
     KeyPair key = ed25519();
     Path db = filled(dir, key, 5);
     KeyPair other = ed25519();
-    assertThatThrownBy(() -> LedgerVerifier.verifyDatabase(db, Checkpoint.verifierKey(ORIGIN, other.getPublic()), Optional.empty()))
+    assertThatThrownBy(() -> LedgerVerifier.verifyDatabase(SqlDatabase.sqlite(db), Checkpoint.verifierKey(ORIGIN, other.getPublic()), Optional.empty()))
         .isInstanceOf(LedgerTamperedException.class).hasMessageContaining("no signature");
     // Re-signing the whole history with another key passes only for someone who pins that key.
     Path forged = filled(dir.resolve("f").toFile().mkdirs() ? dir.resolve("f") : dir, other, 5);
-    assertThatThrownBy(() -> LedgerVerifier.verifyDatabase(forged, Checkpoint.verifierKey(ORIGIN, key.getPublic()), Optional.empty()))
+    assertThatThrownBy(() -> LedgerVerifier.verifyDatabase(SqlDatabase.sqlite(forged), Checkpoint.verifierKey(ORIGIN, key.getPublic()), Optional.empty()))
         .isInstanceOf(LedgerTamperedException.class);
   }
 
@@ -128,14 +128,14 @@ class AuditLogTest {
     KeyPair key = ed25519();
     Path db = filled(dir, key, 8);
     String kept;
-    try (AuditLog log = AuditLog.open(db, ORIGIN, key, CLOCK, false)) {
+    try (AuditLog log = AuditLog.open(SqlDatabase.sqlite(db), ORIGIN, key, CLOCK, false)) {
       kept = log.latestCheckpoint().note();
     }
     sql(db, "DELETE FROM ledger_entries WHERE idx >= 6");
     sql(db, "DELETE FROM ledger_checkpoints WHERE size >= 7");
     String vkey = Checkpoint.verifierKey(ORIGIN, key.getPublic());
-    assertThat(LedgerVerifier.verifyDatabase(db, vkey, Optional.empty()).entries()).isEqualTo(6); // self-consistent
-    assertThatThrownBy(() -> LedgerVerifier.verifyDatabase(db, vkey, Optional.of(kept)))
+    assertThat(LedgerVerifier.verifyDatabase(SqlDatabase.sqlite(db), vkey, Optional.empty()).entries()).isEqualTo(6); // self-consistent
+    assertThatThrownBy(() -> LedgerVerifier.verifyDatabase(SqlDatabase.sqlite(db), vkey, Optional.of(kept)))
         .isInstanceOf(LedgerTamperedException.class).hasMessageContaining("truncated");
   }
 
@@ -154,7 +154,7 @@ class AuditLogTest {
   void exportsOneLinePerEntry(@TempDir Path dir) throws Exception {
     KeyPair key = ed25519();
     Path db = filled(dir, key, 5);
-    try (AuditLog log = AuditLog.open(db, ORIGIN, key, CLOCK, false)) {
+    try (AuditLog log = AuditLog.open(SqlDatabase.sqlite(db), ORIGIN, key, CLOCK, false)) {
       StringWriter jsonl = new StringWriter();
       AuditExport.jsonl(log.entries(0, 5), jsonl);
       assertThat(jsonl.toString().lines()).hasSize(5).allMatch(l -> l.contains("\"leaf_hash\""));

@@ -1,11 +1,11 @@
 package dev.cloister.broker.store;
 
 import dev.cloister.broker.release.ResourcePath;
+import dev.cloister.ledger.SqlDatabase;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -16,13 +16,15 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The broker's tables in its SQLite database ({@code DIR/broker.db}): settings, resources and
- * release policies, under a numbered schema. WAL with {@code synchronous=FULL}: a write that
- * returned is on disk and survives {@code kill -9}. Secrets (resources, the token-signing key) are
- * stored sealed by the {@link MasterKey}; the admin credential only as its SHA-256.
+ * The broker's tables (settings, resources, release policies) under a numbered schema, in SQLite
+ * ({@code DIR/broker.db} by default) or PostgreSQL. A write that returned is durable (see
+ * {@link SqlDatabase}) and survives {@code kill -9}. Secrets (resources, signing keys) are stored
+ * sealed by the {@link MasterKey}; the admin credential only as its SHA-256.
  */
 public final class BrokerStore implements AutoCloseable {
   public static final String DB_FILE = "broker.db";
+  /** Holds a JDBC URL when the broker's state is not the default SQLite file. */
+  public static final String DATABASE_FILE = "database";
   static final int SCHEMA_VERSION = 1;
 
   private final Connection db;
@@ -35,19 +37,31 @@ public final class BrokerStore implements AutoCloseable {
     this.clock = clock;
   }
 
-  public static BrokerStore open(Path dataDir, MasterKey master, Clock clock) throws SQLException {
-    Connection c = DriverManager.getConnection("jdbc:sqlite:" + dataDir.resolve(DB_FILE));
-    try (Statement s = c.createStatement()) {
-      s.execute("PRAGMA journal_mode=WAL");
-      s.execute("PRAGMA synchronous=FULL");
-      s.execute("PRAGMA busy_timeout=5000");
-    }
+  /** The database of a broker's data directory: the URL in {@code DIR/database}, else {@code DIR/broker.db}. */
+  public static SqlDatabase database(Path dataDir) throws java.io.IOException {
+    Path url = dataDir.resolve(DATABASE_FILE);
+    return java.nio.file.Files.isRegularFile(url) ? SqlDatabase.of(java.nio.file.Files.readString(url).strip())
+        : SqlDatabase.sqlite(dataDir.resolve(DB_FILE));
+  }
+
+  public static BrokerStore open(SqlDatabase database, MasterKey master, Clock clock) throws SQLException {
+    Connection c = database.connect();
     BrokerStore store = new BrokerStore(c, master, clock);
-    store.migrate();
+    try {
+      store.migrate(database);
+    } catch (SQLException | RuntimeException e) {
+      c.close();
+      throw e;
+    }
     return store;
   }
 
-  private synchronized void migrate() throws SQLException {
+  /** True once {@code broker init} has stored an admin credential here. */
+  public boolean initialised() throws SQLException {
+    return setting("admin_token_sha256").isPresent();
+  }
+
+  private synchronized void migrate(SqlDatabase database) throws SQLException {
     try (Statement s = db.createStatement()) {
       s.execute("CREATE TABLE IF NOT EXISTS broker_schema (version INTEGER NOT NULL)");
       int version = 0;
@@ -62,8 +76,8 @@ public final class BrokerStore implements AutoCloseable {
       if (version < 1) {
         db.setAutoCommit(false);
         try {
-          s.execute("CREATE TABLE broker_settings (name TEXT PRIMARY KEY, value BLOB NOT NULL)");
-          s.execute("CREATE TABLE broker_resources (path TEXT PRIMARY KEY, ciphertext BLOB NOT NULL, updated_at TEXT NOT NULL)");
+          s.execute("CREATE TABLE broker_settings (name TEXT PRIMARY KEY, value " + database.blob() + " NOT NULL)");
+          s.execute("CREATE TABLE broker_resources (path TEXT PRIMARY KEY, ciphertext " + database.blob() + " NOT NULL, updated_at TEXT NOT NULL)");
           s.execute("CREATE TABLE broker_policies (scope TEXT PRIMARY KEY, expression TEXT NOT NULL, updated_at TEXT NOT NULL)");
           s.execute("INSERT INTO broker_schema (version) VALUES (1)");
           db.commit();
@@ -80,7 +94,7 @@ public final class BrokerStore implements AutoCloseable {
   // ---- settings ----
 
   public synchronized void putSetting(String name, byte[] value) throws SQLException {
-    try (PreparedStatement p = db.prepareStatement("INSERT OR REPLACE INTO broker_settings (name, value) VALUES (?, ?)")) {
+    try (PreparedStatement p = db.prepareStatement("INSERT INTO broker_settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value")) {
       p.setString(1, name);
       p.setBytes(2, value);
       p.executeUpdate();
@@ -122,7 +136,8 @@ public final class BrokerStore implements AutoCloseable {
 
   public synchronized void putResource(ResourcePath path, byte[] secret) throws SQLException, GeneralSecurityException {
     byte[] sealed = master.seal(secret, "resource:" + path);
-    try (PreparedStatement p = db.prepareStatement("INSERT OR REPLACE INTO broker_resources (path, ciphertext, updated_at) VALUES (?, ?, ?)")) {
+    try (PreparedStatement p = db.prepareStatement("INSERT INTO broker_resources (path, ciphertext, updated_at) VALUES (?, ?, ?) "
+        + "ON CONFLICT (path) DO UPDATE SET ciphertext = excluded.ciphertext, updated_at = excluded.updated_at")) {
       p.setString(1, path.toString());
       p.setBytes(2, sealed);
       p.setString(3, clock.instant().toString());
@@ -160,7 +175,8 @@ public final class BrokerStore implements AutoCloseable {
   // ---- release policies ----
 
   public synchronized void putPolicy(String scope, String expression) throws SQLException {
-    try (PreparedStatement p = db.prepareStatement("INSERT OR REPLACE INTO broker_policies (scope, expression, updated_at) VALUES (?, ?, ?)")) {
+    try (PreparedStatement p = db.prepareStatement("INSERT INTO broker_policies (scope, expression, updated_at) VALUES (?, ?, ?) "
+        + "ON CONFLICT (scope) DO UPDATE SET expression = excluded.expression, updated_at = excluded.updated_at")) {
       p.setString(1, scope);
       p.setString(2, expression);
       p.setString(3, clock.instant().toString());

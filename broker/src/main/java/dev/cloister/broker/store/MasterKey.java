@@ -18,7 +18,7 @@ import java.security.GeneralSecurityException;
  * sealed with it, with the secret's identity as associated data so ciphertexts cannot be swapped.
  */
 public final class MasterKey {
-  static final String FILE = "master-key.json";
+  public static final String FILE = "master-key.json";
   private final Aead aead;
 
   private MasterKey(Aead aead) {
