@@ -47,4 +47,23 @@ class BrokerAndAuditCommandsTest {
     assertThat(bad.out()).startsWith("TAMPERED");
     assertThat(Files.readString(tmp.resolve("cp"))).contains("cloister-broker/");
   }
+
+  @Test
+  void auditVerifyAgainstARunningBroker(@TempDir Path tmp) throws Exception {
+    Path dir = tmp.resolve("b");
+    assertThat(CliRunner.run("broker", "init", "--data-dir", dir.toString()).exit()).isZero();
+    String vkey = Files.readString(dir.resolve("audit.vkey")).strip();
+    try (var b = dev.cloister.broker.Broker.start(dev.cloister.broker.Broker.Options.loopback(dir, 0))) {
+      CliRunner ok = CliRunner.run("audit", "verify", "--url", b.uri().toString(), "--admin-token", dir.resolve("admin.token").toString(),
+          "--vkey", vkey);
+      assertThat(ok.exit()).as(ok.out() + ok.err()).isZero();
+      assertThat(ok.out()).startsWith("INTACT");
+      CliRunner wrongKey = CliRunner.run("audit", "verify", "--url", b.uri().toString(), "--admin-token", dir.resolve("admin.token").toString(),
+          "--vkey", vkey.replaceFirst("\\+[0-9a-f]{8}\\+", "+00000000+"));
+      assertThat(wrongKey.exit()).isEqualTo(1);
+      CliRunner export = CliRunner.run("audit", "export", "--url", b.uri().toString(), "--admin-token", dir.resolve("admin.token").toString());
+      assertThat(export.exit()).isZero();
+      assertThat(export.out()).contains("broker.start");
+    }
+  }
 }

@@ -90,6 +90,47 @@ class SnpReportTest {
     assertThat(HexFormat.of().formatHex(r.signatureR().toByteArray(), 48, 72)).isEqualTo("00".repeat(24));
   }
 
+  @Test
+  void version5CarriesMitigationVectorsAndEarlierVersionsMustNot() throws Exception {
+    SnpReport v5 = validBuilder().version(5).launchMitVector(0x3).currentMitVector(0x7).build();
+    assertThat(v5.launchMitVector()).isEqualTo(3);
+    assertThat(v5.currentMitVector()).isEqualTo(7);
+    assertThatThrownBy(() -> validBuilder().version(3).launchMitVector(1).build())
+        .isInstanceOfSatisfying(MalformedEvidenceException.class, e -> assertThat(e.field()).isEqualTo("report.reserved[0x1f8]"));
+    assertThatThrownBy(() -> validBuilder().version(2).build()) // v2 has no CPUID: those bytes are reserved
+        .isInstanceOfSatisfying(MalformedEvidenceException.class, e -> assertThat(e.field()).isEqualTo("report.reserved[0x188]"));
+  }
+
+  @Test
+  void turinTcbLayoutHasAnFmcField() {
+    TcbVersion t = TcbVersion.of(ProductLine.TURIN, 1, 2, 3, 4, 5);
+    assertThat(t.hexBytes()).isEqualTo("0102030400000005");
+    assertThat(t.parts(ProductLine.TURIN)).isEqualTo(new TcbVersion.Parts(1, 2, 3, 4, 5));
+    assertThat(t.reservedBytesZero(ProductLine.TURIN)).isTrue();
+    assertThat(t.reservedBytesZero(ProductLine.MILAN)).isFalse();
+  }
+
+  @Test
+  void unknownSigningKeyAndVmplAndPolicyBitsAreNamed() throws Exception {
+    byte[] b = validBuilder().build().toByteArray();
+    byte[] key = b.clone();
+    key[0x48] = 0b1000; // SIGNING_KEY = 2, reserved
+    assertThatThrownBy(() -> SnpReport.parse(key))
+        .isInstanceOfSatisfying(MalformedEvidenceException.class, e -> assertThat(e.field()).isEqualTo("report.key_info.signing_key"));
+    byte[] vmpl = b.clone();
+    vmpl[0x30] = 4;
+    assertThatThrownBy(() -> SnpReport.parse(vmpl))
+        .isInstanceOfSatisfying(MalformedEvidenceException.class, e -> assertThat(e.field()).isEqualTo("report.vmpl"));
+    byte[] policy = b.clone();
+    policy[0x08 + 2] &= ~0x02; // clear bit 17, which must be one
+    assertThatThrownBy(() -> SnpReport.parse(policy))
+        .isInstanceOfSatisfying(MalformedEvidenceException.class, e -> assertThat(e.field()).isEqualTo("report.policy"));
+    byte[] algo = b.clone();
+    algo[0x34] = 2;
+    assertThatThrownBy(() -> SnpReport.parse(algo))
+        .isInstanceOfSatisfying(MalformedEvidenceException.class, e -> assertThat(e.field()).isEqualTo("report.signature_algo"));
+  }
+
   static SnpReport.Builder validBuilder() {
     return SnpReport.builder()
         .version(3)
