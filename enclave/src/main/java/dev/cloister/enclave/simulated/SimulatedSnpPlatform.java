@@ -292,15 +292,32 @@ public final class SimulatedSnpPlatform {
   }
 
   /**
-   * A KBS evidence source for a workload with this launch measurement and host data: each call
-   * signs a fresh report over the given report data, in Trustee's SNP evidence JSON with the VCEK
-   * and chain attached.
+   * The platform as a workload launched with this measurement and host data sees it: each
+   * evidence call signs a fresh report over the given report data, as Trustee's SNP evidence JSON
+   * with the VCEK and chain attached.
    */
+  public dev.cloister.enclave.Platform launched(Octets measurement, Octets hostData) {
+    SimulatedSnpPlatform self = this;
+    dev.cloister.enclave.Platform.Identity identity = new dev.cloister.enclave.Platform.Identity(PlatformKind.SIMULATED, measurement, hostData);
+    return new dev.cloister.enclave.Platform() {
+      @Override
+      public com.fasterxml.jackson.databind.JsonNode evidence(byte[] reportData) throws Exception {
+        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+            dev.cloister.attestation.snp.evidence.SnpEvidenceCodec.encodeTrusteeJson(
+                self.report(ReportRequest.builder().measurement(measurement).hostData(hostData).reportData(Octets.copyOf(reportData)).build()),
+                self.vcek, self.chain()));
+      }
+
+      @Override
+      public dev.cloister.enclave.Platform.Identity identity() {
+        return identity;
+      }
+    };
+  }
+
+  /** Same as {@link #launched}, as a plain evidence source. */
   public dev.cloister.enclave.kbs.EvidenceSource evidenceSource(Octets measurement, Octets hostData) {
-    return reportData -> new com.fasterxml.jackson.databind.ObjectMapper().readTree(
-        dev.cloister.attestation.snp.evidence.SnpEvidenceCodec.encodeTrusteeJson(
-            report(ReportRequest.builder().measurement(measurement).hostData(hostData).reportData(Octets.copyOf(reportData)).build()),
-            vcek, chain()));
+    return launched(measurement, hostData);
   }
 
   /** The ASK, for tests that revoke it. */

@@ -1,0 +1,17 @@
+package dev.cloister.enclave;
+
+import dev.cloister.attestation.Octets;
+import dev.cloister.attestation.PlatformKind;
+import dev.cloister.enclave.kbs.EvidenceSource;
+
+/**
+ * The hardware seam, as the workload inside the TEE sees it: evidence over chosen report data, and
+ * what the platform says the workload is. Implementations: the simulated SEV-SNP platform today;
+ * {@code /dev/sev-guest} and configfs-tsm on real confidential VMs.
+ */
+public interface Platform extends EvidenceSource {
+  /** What this TEE was launched as: measurement, host data (the contract digest), and its kind. */
+  Identity identity();
+
+  record Identity(PlatformKind kind, Octets measurement, Octets hostData) {}
+}
