@@ -23,7 +23,7 @@ import java.util.Map;
 /**
  * Routes. KBS (Trustee-compatible): {@code POST /kbs/v0/auth}, {@code POST /kbs/v0/attest},
  * {@code GET /kbs/v0/resource/<repo>/<type>/<tag>}. Admin (bearer admin credential): {@code POST
- * /kbs/v0/resource/<repo>/<type>/<tag>} (raw body), {@code POST /kbs/v0/resource-policy}
+ * /kbs/v0/resource/<repo>/<type>/<tag>} (raw body), {@code DELETE} of the same (revocation), {@code POST /kbs/v0/resource-policy}
  * (Trustee's shape, the default policy as base64url CEL), {@code PUT|GET
  * /kbs/v0/resource-policy/<scope>} (CEL text), {@code GET /kbs/v0/resources} (names), the audit
  * log routes. Public: {@code /.well-known/jwks.json}, {@code /.well-known/openid-configuration},
@@ -86,6 +86,15 @@ public final class BrokerHttp {
         route = "resource_put";
         admin(ex);
         putResource(ex, path.substring("/kbs/v0/resource/".length()));
+      } else if (path.startsWith("/kbs/v0/resource/") && method.equals("DELETE")) {
+        route = "resource_delete";
+        admin(ex);
+        ResourcePath revoked = parsePath(path.substring("/kbs/v0/resource/".length()));
+        if (!store.deleteResource(revoked)) {
+          throw KbsProblem.notFound("no resource " + revoked);
+        }
+        adminEvents.adminChange("resource.delete", revoked.toString());
+        Exchange.json(ex, 200, Map.of("deleted", revoked.toString()));
       } else if (path.equals("/kbs/v0/resources") && method.equals("GET")) {
         route = "resources";
         admin(ex);

@@ -162,6 +162,14 @@ public final class BrokerStore implements AutoCloseable {
     return Optional.of(master.open(sealed, "resource:" + path));
   }
 
+  /** Removes a resource (the owner revokes it); true if it existed. */
+  public synchronized boolean deleteResource(ResourcePath path) throws SQLException {
+    try (PreparedStatement p = db.prepareStatement("DELETE FROM broker_resources WHERE path = ?")) {
+      p.setString(1, path.toString());
+      return p.executeUpdate() > 0;
+    }
+  }
+
   public synchronized List<String> resourceNames() throws SQLException {
     List<String> out = new ArrayList<>();
     try (Statement s = db.createStatement(); ResultSet r = s.executeQuery("SELECT path FROM broker_resources ORDER BY path")) {

@@ -1,0 +1,53 @@
+package dev.cloister.cleanroom.output;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cloister.cleanroom.contract.PartyKeys;
+import dev.cloister.cleanroom.workload.PooledLogisticRegression;
+import dev.cloister.cleanroom.workload.Table;
+import dev.cloister.cleanroom.workload.WorkloadConfig;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.util.Base64;
+
+/**
+ * A recipient's view of the job's output: the model and metrics, opened with the recipient's own
+ * HPKE key and bound to the contract digest (opening fails for any other contract).
+ */
+public record SealedOutput(String contractDigest, WorkloadConfig workload, JsonNode metrics, JsonNode pooledMetrics, byte[] model) {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** Thrown when the sealed file does not open with this key for this contract. */
+  public static final class CannotOpenException extends Exception {
+    public CannotOpenException(String message) {
+      super(message);
+    }
+  }
+
+  public static SealedOutput open(Path sealed, Path keysDir, String party, String contractDigest)
+      throws IOException, GeneralSecurityException, CannotOpenException {
+    byte[] plain;
+    try {
+      plain = PartyKeys.decrypter(keysDir, party).decrypt(Files.readAllBytes(sealed),
+          ("cloister-output:" + contractDigest).getBytes(StandardCharsets.US_ASCII));
+    } catch (GeneralSecurityException e) {
+      throw new CannotOpenException(sealed + " does not open with " + party + "'s key for contract " + contractDigest);
+    }
+    JsonNode n = JSON.readTree(plain);
+    return new SealedOutput(n.get("contract_digest").asText(), JSON.treeToValue(n.get("workload"), WorkloadConfig.class),
+        n.get("metrics"), n.get("pooled_metrics"), Base64.getDecoder().decode(n.get("model_tribuo_protobuf").asText()));
+  }
+
+  /** Scores the model on a party's own rows (all of them, or only its held-out split). */
+  public PooledLogisticRegression.Metrics evaluate(String party, Table table, boolean heldOutOnly) throws IOException {
+    return PooledLogisticRegression.evaluate(model, workload, party, table, heldOutOnly);
+  }
+
+  @Override
+  public String toString() {
+    return "SealedOutput[" + contractDigest + ", " + model.length + "-byte model]";
+  }
+}
