@@ -27,6 +27,12 @@ import org.tribuo.provenance.SimpleDataSourceProvenance;
  */
 public final class PooledLogisticRegression {
   private static final LabelFactory LABELS = new LabelFactory();
+  /** Tribuo logs every training run at INFO; inside a job that is noise. Held strongly so the level sticks. */
+  private static final java.util.logging.Logger TRIBUO_LOG = java.util.logging.Logger.getLogger("org.tribuo");
+
+  static {
+    TRIBUO_LOG.setLevel(java.util.logging.Level.WARNING);
+  }
   public static final Label POSITIVE = new Label("1");
 
   private PooledLogisticRegression() {}
