@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "cloister 0.1.0",
     description = "Confidential multi-party computation on hardware TEEs.",
-    subcommands = {AttestCommand.class, BrokerCommand.class, AuditCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
+    subcommands = {DemoCommand.class, AttestCommand.class, BrokerCommand.class, AuditCommand.class, DatasetCommand.class, ContractCommand.class,
+        MeasureCommand.class, JobCommand.class, ModelCommand.class, CommandLine.HelpCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:success (attest verify: accepted)", "1:rejected or failed", "2:usage error"})
 public final class Main implements Runnable {
