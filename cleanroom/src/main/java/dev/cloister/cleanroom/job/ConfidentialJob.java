@@ -53,7 +53,7 @@ public final class ConfidentialJob {
 
   /** What it produced. */
   public record Outcome(String contractDigest, String measurement, Map<String, String> tokens,
-      Map<String, PooledLogisticRegression.Metrics> metrics, Map<String, Path> outputs, Path receipt) {}
+      Map<String, PooledLogisticRegression.Metrics> metrics, PooledLogisticRegression.Metrics pooled, Map<String, Path> outputs, Path receipt) {}
 
   public static Outcome run(Inputs in, Consumer<String> progress) throws JobException {
     Contract contract = in.contract().contract();
@@ -175,7 +175,8 @@ public final class ConfidentialJob {
       Files.move(staging.resolve("receipt.json"), receiptFile, StandardCopyOption.REPLACE_EXISTING);
       Files.deleteIfExists(staging);
       progress.accept("model and metrics sealed to " + outputs.size() + " recipients; receipt attested");
-      return new Outcome(contract.digestHex(), in.platform().identity().measurement().hex(), tokens, result.perParty(), outputs, receiptFile);
+      return new Outcome(contract.digestHex(), in.platform().identity().measurement().hex(), tokens, result.perParty(), result.pooled(), outputs,
+          receiptFile);
     } catch (Exception e) {
       throw new JobException("output", "cannot seal the output: " + e.getMessage(), e);
     }
