@@ -13,6 +13,7 @@ import dev.cloister.broker.http.BrokerHttp;
 import dev.cloister.broker.kbs.KbsService;
 import dev.cloister.broker.kbs.Sessions;
 import dev.cloister.broker.kbs.SnpTeeVerifier;
+import dev.cloister.broker.release.ReferenceValueStore;
 import dev.cloister.broker.release.ReleasePolicies;
 import dev.cloister.broker.store.BrokerStore;
 import dev.cloister.broker.store.MasterKey;
@@ -144,12 +145,13 @@ public final class Broker implements AutoCloseable {
       }
       SnpAppraisalOptions appraisal = SnpAppraisalOptions.defaults().toBuilder().allowSimulated(o.allowSimulated()).build();
       EarTokens tokens = new EarTokens(signingKey, uri.toString(), o.clock(), o.tokenLifetime());
-      ReleasePolicies policies = new ReleasePolicies(store, o.allowSimulated());
+      ReferenceValueStore referenceValues = new ReferenceValueStore(store, o.clock());
+      ReleasePolicies policies = new ReleasePolicies(store, referenceValues, o.allowSimulated());
       Sessions sessions = new Sessions(o.clock(), o.sessionTimeout(), 100_000);
       KbsService kbs = new KbsService(sessions, Map.of("snp", new SnpTeeVerifier(new SnpVerifier(verify.build()), appraisal)),
           tokens, policies, store, audit, o.allowSimulated());
       PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-      new BrokerHttp(kbs, store, policies, tokens, audit, audit, metrics, tls, o.sessionTimeout().toSeconds()).register(server);
+      new BrokerHttp(kbs, store, policies, referenceValues, tokens, audit, audit, metrics, tls, o.sessionTimeout().toSeconds()).register(server);
       ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
       server.setExecutor(executor);
       ScheduledExecutorService janitor = Executors.newSingleThreadScheduledExecutor(r -> {

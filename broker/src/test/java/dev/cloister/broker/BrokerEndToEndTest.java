@@ -389,4 +389,36 @@ class BrokerEndToEndTest {
     assertThat(get(broker.uri(), admin, "/kbs/v0/audit/export?format=ocsf").body()).contains("\"class_uid\":3002");
     assertThat(get(broker.uri(), "", "/kbs/v0/audit/entries").statusCode()).isEqualTo(401);
   }
+
+  @Test
+  void releasePoliciesCanRequireASignedReferenceValue() throws Exception {
+    var pipeline = new com.nimbusds.jose.jwk.gen.ECKeyGenerator(com.nimbusds.jose.jwk.Curve.P_256).keyID("ci-pipeline").generate();
+    var untrusted = new com.nimbusds.jose.jwk.gen.ECKeyGenerator(com.nimbusds.jose.jwk.Curve.P_256).keyID("mallory").generate();
+    var now = java.time.Instant.now();
+    var rv = new dev.cloister.attestation.refvalue.ReferenceValue("approved-image", "7", "sev-snp", MEASUREMENT, now.minusSeconds(60),
+        Optional.of(now.plusSeconds(3600)));
+    // Unsigned and untrusted values are refused, and logged.
+    assertThat(put(broker.uri(), admin, "/kbs/v0/reference-value", ("{\"name\":\"approved-image\",\"measurement\":\"" + MEASUREMENT + "\"}").getBytes())
+        .statusCode()).isEqualTo(403);
+    assertThat(put(broker.uri(), admin, "/kbs/v0/reference-value",
+        dev.cloister.attestation.refvalue.SignedReferenceValues.sign(rv, untrusted).getBytes()).statusCode()).isEqualTo(403);
+    assertThat(put(broker.uri(), admin, "/kbs/v0/reference-value-keys", pipeline.toPublicJWK().toJSONString().getBytes()).statusCode()).isEqualTo(200);
+    assertThat(put(broker.uri(), admin, "/kbs/v0/reference-value",
+        dev.cloister.attestation.refvalue.SignedReferenceValues.sign(rv, pipeline).getBytes()).statusCode()).isEqualTo(200);
+    assertThat(get(broker.uri(), admin, "/kbs/v0/reference-values").body()).contains("approved-image").contains(MEASUREMENT);
+
+    assertThat(put(broker.uri(), admin, "/kbs/v0/resource/hospital-c/key/dataset", SECRET).statusCode()).isEqualTo(200);
+    String policy = "status == 'affirming' && claims.platform in ['hardware', 'simulated'] && claims.measurement in reference_values['approved-image']";
+    assertThat(HttpClient.newHttpClient().send(HttpRequest.newBuilder(broker.uri().resolve("/kbs/v0/resource-policy/hospital-c"))
+        .header("Authorization", "Bearer " + admin).PUT(HttpRequest.BodyPublishers.ofString(policy)).build(), HttpResponse.BodyHandlers.ofString())
+        .statusCode()).isEqualTo(200);
+    KbsClient approved = new KbsClient(broker.uri());
+    approved.attest(simulated(false, MEASUREMENT));
+    assertThat(approved.resource("hospital-c/key/dataset")).isEqualTo(SECRET);
+    KbsClient other = new KbsClient(broker.uri());
+    other.attest(simulated(false, "ee".repeat(48)));
+    assertThatThrownBy(() -> other.resource("hospital-c/key/dataset"))
+        .isInstanceOfSatisfying(KbsClient.KbsRefusedException.class, e -> assertThat(e.status()).isEqualTo(403));
+    assertThat(get(broker.uri(), admin, "/kbs/v0/audit/entries").body()).contains("reference_value.refused").contains("pipeline_key.trust");
+  }
 }

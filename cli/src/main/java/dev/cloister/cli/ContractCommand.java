@@ -59,7 +59,8 @@ final class ContractCommand implements Runnable {
     @Spec CommandSpec spec;
     @Option(names = "--out", required = true, paramLabel = "F") Path out;
     @Option(names = "--name", required = true) String name;
-    @Option(names = "--measurement", required = true, paramLabel = "HEX", description = "The workload's expected launch measurement (48 bytes).") String measurement;
+    @Option(names = "--measurement", paramLabel = "HEX", description = "The workload's expected launch measurement (48 bytes).") String measurement;
+    @Option(names = "--reference-value", paramLabel = "NAME", description = "Instead of --measurement: a signed reference value each broker holds.") String referenceValue;
     @Option(names = "--workload", defaultValue = "pooled-logistic-regression") String workload;
     @Option(names = "--workload-version", defaultValue = "1") String workloadVersion;
     @Option(names = "--keys", required = true, paramLabel = "DIR") Path keys;
@@ -93,7 +94,11 @@ final class ContractCommand implements Runnable {
         }
         ds.add(new Contract.Dataset(kv[0], kv[1], digest, cols, label, kv[1] + "/dataset/" + kv[1]));
       }
-      Contract c = new Contract(1, name, ps, ds, new Contract.Workload(workload, workloadVersion, measurement.toLowerCase(java.util.Locale.ROOT)),
+      if ((measurement == null) == (referenceValue == null)) {
+        throw new UsageException("give exactly one of --measurement and --reference-value");
+      }
+      Contract c = new Contract(1, name, ps, ds, new Contract.Workload(workload, workloadVersion,
+          measurement == null ? null : measurement.toLowerCase(java.util.Locale.ROOT), referenceValue),
           rs, new Contract.OutputPolicy(List.of("model", "metrics"), false));
       try {
         c.validate();
@@ -167,7 +172,8 @@ final class ContractCommand implements Runnable {
         return ExitCodes.OK;
       }
       o.println("contract  " + c.name() + "  digest " + c.digestHex());
-      o.println("workload  " + c.workload().name() + " " + c.workload().version() + "  measurement " + c.workload().measurement());
+      o.println("workload  " + c.workload().name() + " " + c.workload().version() + (c.workload().measurement() != null
+          ? "  measurement " + c.workload().measurement() : "  reference value " + c.workload().referenceValue()));
       Output.table(o, List.of("PARTY", "BROKER", "SIGNED"),
           c.parties().stream().map(p -> List.of(p.name(), p.broker(), String.valueOf(s.signatures().containsKey(p.name())))).toList());
       Output.table(o, List.of("DATASET", "PARTY", "CIPHERTEXT SHA-256", "KEY RESOURCE"),

@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.cloister.attestation.cel.CelPolicyException;
 import dev.cloister.broker.kbs.KbsProblem;
 import dev.cloister.broker.kbs.KbsService;
+import dev.cloister.broker.release.ReferenceValueStore;
 import dev.cloister.broker.release.ReleasePolicies;
 import dev.cloister.broker.release.ResourcePath;
 import dev.cloister.broker.store.BrokerStore;
@@ -25,8 +26,10 @@ import java.util.Map;
  * {@code GET /kbs/v0/resource/<repo>/<type>/<tag>}. Admin (bearer admin credential): {@code POST
  * /kbs/v0/resource/<repo>/<type>/<tag>} (raw body), {@code DELETE} of the same (revocation), {@code POST /kbs/v0/resource-policy}
  * (Trustee's shape, the default policy as base64url CEL), {@code PUT|GET
- * /kbs/v0/resource-policy/<scope>} (CEL text), {@code GET /kbs/v0/resources} (names), the audit
- * log routes. Public: {@code /.well-known/jwks.json}, {@code /.well-known/openid-configuration},
+ * /kbs/v0/resource-policy/<scope>} (CEL text), {@code GET /kbs/v0/resources} (names), {@code POST
+ * /kbs/v0/reference-value-keys} (trust a pipeline's public JWK), {@code POST /kbs/v0/reference-value}
+ * (a signed reference value; unsigned or untrusted ones are refused), {@code GET
+ * /kbs/v0/reference-values}, the audit log routes. Public: {@code /.well-known/jwks.json}, {@code /.well-known/openid-configuration},
  * {@code /healthz}, {@code /metrics}.
  */
 public final class BrokerHttp {
@@ -38,6 +41,7 @@ public final class BrokerHttp {
   private final KbsService kbs;
   private final BrokerStore store;
   private final ReleasePolicies policies;
+  private final ReferenceValueStore referenceValues;
   private final EarTokens tokens;
   private final AuditRoutes audit;
   private final AdminEvents adminEvents;
@@ -50,11 +54,12 @@ public final class BrokerHttp {
     void adminChange(String action, String target);
   }
 
-  public BrokerHttp(KbsService kbs, BrokerStore store, ReleasePolicies policies, EarTokens tokens, AuditRoutes audit,
+  public BrokerHttp(KbsService kbs, BrokerStore store, ReleasePolicies policies, ReferenceValueStore referenceValues, EarTokens tokens, AuditRoutes audit,
       AdminEvents adminEvents, PrometheusMeterRegistry metrics, boolean secureCookies, long sessionSeconds) {
     this.kbs = kbs;
     this.store = store;
     this.policies = policies;
+    this.referenceValues = referenceValues;
     this.tokens = tokens;
     this.audit = audit;
     this.adminEvents = adminEvents;
@@ -107,6 +112,31 @@ public final class BrokerHttp {
         route = "policy";
         admin(ex);
         scopedPolicy(ex, method, path.substring("/kbs/v0/resource-policy/".length()));
+      } else if (path.equals("/kbs/v0/reference-value-keys") && method.equals("POST")) {
+        route = "refvalue_key";
+        admin(ex);
+        try {
+          String kid = referenceValues.trust(new String(Exchange.body(ex, MAX_SMALL_BODY), StandardCharsets.UTF_8));
+          adminEvents.adminChange("pipeline_key.trust", kid);
+          Exchange.json(ex, 200, Map.of("trusted", kid));
+        } catch (dev.cloister.attestation.refvalue.ReferenceValueException e) {
+          throw KbsProblem.badRequest(e.getMessage());
+        }
+      } else if (path.equals("/kbs/v0/reference-value") && method.equals("POST")) {
+        route = "refvalue";
+        admin(ex);
+        try {
+          var rv = referenceValues.publish(new String(Exchange.body(ex, MAX_SMALL_BODY), StandardCharsets.UTF_8));
+          adminEvents.adminChange("reference_value.publish", rv.name() + " " + rv.version() + " " + rv.measurement());
+          Exchange.json(ex, 200, Map.of("name", rv.name(), "version", rv.version(), "measurement", rv.measurement()));
+        } catch (dev.cloister.attestation.refvalue.ReferenceValueException e) {
+          adminEvents.adminChange("reference_value.refused", e.getMessage());
+          throw new KbsProblem(403, "reference-value-refused", e.getMessage());
+        }
+      } else if (path.equals("/kbs/v0/reference-values") && method.equals("GET")) {
+        route = "refvalues";
+        admin(ex);
+        Exchange.json(ex, 200, referenceValues.current());
       } else if (path.startsWith("/kbs/v0/audit/") && method.equals("GET")) {
         route = "audit";
         admin(ex);

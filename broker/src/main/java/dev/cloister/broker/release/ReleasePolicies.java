@@ -16,8 +16,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * ({@code repo}), or the broker-wide default ({@code *}); the most specific one present decides.
  * An expression sees {@code status} (the EAR status), {@code claims} (the appraised evidence
  * claims, e.g. {@code claims.measurement}, {@code claims.platform}, {@code claims.host_data}),
- * {@code resource} ({@code repository}, {@code type}, {@code tag}, {@code path}) and {@code token}
- * (every token claim). It must return true to release; false, an error or a non-boolean denies.
+ * {@code resource} ({@code repository}, {@code type}, {@code tag}, {@code path}), {@code token}
+ * (every token claim) and {@code reference_values} (name to the valid signed measurements, e.g.
+ * {@code claims.measurement in reference_values['image']}). It must return true to release; false, an error or a non-boolean denies.
  *
  * <p>Until an owner sets one, the default releases only to affirming evidence from hardware; with
  * {@code --allow-simulated}, the simulated platform counts as hardware. Trustee's default releases
@@ -25,15 +26,17 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class ReleasePolicies {
   public static final String DEFAULT_SCOPE = "*";
-  private static final Set<String> MAPS = Set.of("claims", "resource", "token");
+  private static final Set<String> MAPS = Set.of("claims", "resource", "token", "reference_values");
   private static final Set<String> STRINGS = Set.of("status");
 
   private final BrokerStore store;
+  private final ReferenceValueStore referenceValues;
   private final CelExpression builtIn;
   private final Map<String, Optional<CelExpression>> cache = new ConcurrentHashMap<>();
 
-  public ReleasePolicies(BrokerStore store, boolean simulatedAllowed) {
+  public ReleasePolicies(BrokerStore store, ReferenceValueStore referenceValues, boolean simulatedAllowed) {
     this.store = store;
+    this.referenceValues = referenceValues;
     try {
       this.builtIn = CelExpression.compile(builtInExpression(simulatedAllowed), MAPS, STRINGS);
     } catch (CelPolicyException e) {
@@ -89,6 +92,7 @@ public final class ReleasePolicies {
       vars.put("claims", ev instanceof Map<?, ?> m ? m : Map.of());
       vars.put("resource", Map.of("repository", path.repository(), "type", path.type(), "tag", path.tag(), "path", path.toString()));
       vars.put("token", tokenClaims);
+      vars.put("reference_values", referenceValues.current());
       boolean allowed = expr.test(vars);
       return new Decision(allowed, scope, allowed ? "allowed by " + scope + " policy" : "denied by " + scope + " policy");
     } catch (CelPolicyException | SQLException e) {

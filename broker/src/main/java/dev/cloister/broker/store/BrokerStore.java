@@ -25,7 +25,7 @@ public final class BrokerStore implements AutoCloseable {
   public static final String DB_FILE = "broker.db";
   /** Holds a JDBC URL when the broker's state is not the default SQLite file. */
   public static final String DATABASE_FILE = "database";
-  static final int SCHEMA_VERSION = 1;
+  static final int SCHEMA_VERSION = 2;
 
   private final Connection db;
   private final MasterKey master;
@@ -80,6 +80,22 @@ public final class BrokerStore implements AutoCloseable {
           s.execute("CREATE TABLE broker_resources (path TEXT PRIMARY KEY, ciphertext " + database.blob() + " NOT NULL, updated_at TEXT NOT NULL)");
           s.execute("CREATE TABLE broker_policies (scope TEXT PRIMARY KEY, expression TEXT NOT NULL, updated_at TEXT NOT NULL)");
           s.execute("INSERT INTO broker_schema (version) VALUES (1)");
+          db.commit();
+        } catch (SQLException e) {
+          db.rollback();
+          throw e;
+        } finally {
+          db.setAutoCommit(true);
+        }
+      }
+      if (version < 2) {
+        // v2: signed reference values and the pipeline keys trusted to sign them.
+        db.setAutoCommit(false);
+        try {
+          s.execute("CREATE TABLE broker_pipeline_keys (kid TEXT PRIMARY KEY, jwk TEXT NOT NULL)");
+          s.execute("CREATE TABLE broker_reference_values (name TEXT NOT NULL, version TEXT NOT NULL, document TEXT NOT NULL, "
+              + "PRIMARY KEY (name, version))");
+          s.execute("INSERT INTO broker_schema (version) VALUES (2)");
           db.commit();
         } catch (SQLException e) {
           db.rollback();
@@ -173,6 +189,48 @@ public final class BrokerStore implements AutoCloseable {
   public synchronized List<String> resourceNames() throws SQLException {
     List<String> out = new ArrayList<>();
     try (Statement s = db.createStatement(); ResultSet r = s.executeQuery("SELECT path FROM broker_resources ORDER BY path")) {
+      while (r.next()) {
+        out.add(r.getString(1));
+      }
+    }
+    return out;
+  }
+
+  // ---- pipeline keys and signed reference values ----
+
+  public synchronized void putPipelineKey(String kid, String publicJwk) throws SQLException {
+    try (PreparedStatement p = db.prepareStatement("INSERT INTO broker_pipeline_keys (kid, jwk) VALUES (?, ?) "
+        + "ON CONFLICT (kid) DO UPDATE SET jwk = excluded.jwk")) {
+      p.setString(1, kid);
+      p.setString(2, publicJwk);
+      p.executeUpdate();
+    }
+  }
+
+  public synchronized List<String> pipelineKeys() throws SQLException {
+    List<String> out = new ArrayList<>();
+    try (Statement s = db.createStatement(); ResultSet r = s.executeQuery("SELECT jwk FROM broker_pipeline_keys ORDER BY kid")) {
+      while (r.next()) {
+        out.add(r.getString(1));
+      }
+    }
+    return out;
+  }
+
+  /** Stores a reference value document that the caller has verified. */
+  public synchronized void putReferenceValue(String name, String version, String document) throws SQLException {
+    try (PreparedStatement p = db.prepareStatement("INSERT INTO broker_reference_values (name, version, document) VALUES (?, ?, ?) "
+        + "ON CONFLICT (name, version) DO UPDATE SET document = excluded.document")) {
+      p.setString(1, name);
+      p.setString(2, version);
+      p.setString(3, document);
+      p.executeUpdate();
+    }
+  }
+
+  public synchronized List<String> referenceValueDocuments() throws SQLException {
+    List<String> out = new ArrayList<>();
+    try (Statement s = db.createStatement(); ResultSet r = s.executeQuery("SELECT document FROM broker_reference_values ORDER BY name, version")) {
       while (r.next()) {
         out.add(r.getString(1));
       }

@@ -1,5 +1,6 @@
 package dev.cloister.cleanroom.contract;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -16,7 +17,8 @@ import org.erdtman.jcs.JsonCanonicalizer;
 /**
  * What the parties agree to: who they are (name, Ed25519 signing key as a base64 SPKI, broker
  * URL), the datasets each contributes (name, ciphertext SHA-256, columns, the broker resource
- * holding its key), the workload (name, version, expected launch measurement), who receives the
+ * holding its key), the workload (name, version, and its expected launch measurement or the name of
+ * a signed reference value), who receives the
  * output (their HPKE public keysets) and what may leave. Its identity is the SHA-256 of its RFC
  * 8785 form: 32 bytes, the size of SEV-SNP HOST_DATA, so the confidential VM is launched bound to
  * exactly this contract.
@@ -31,7 +33,7 @@ public record Contract(
     @JsonProperty("output_policy") OutputPolicy outputPolicy) {
 
   static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-      .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES).enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES);
+      .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
 
   public record Party(@JsonProperty("name") String name, @JsonProperty("signing_key") String signingKey, @JsonProperty("broker") String broker) {}
 
@@ -39,8 +41,17 @@ public record Contract(
       @JsonProperty("ciphertext_sha256") String ciphertextSha256, @JsonProperty("columns") List<String> columns,
       @JsonProperty("label") String label, @JsonProperty("key_resource") String keyResource) {}
 
+  /**
+   * The approved workload: its expected measurement, or instead the name of a signed reference
+   * value that each broker verifies against the pipeline keys it trusts.
+   */
   public record Workload(@JsonProperty("name") String name, @JsonProperty("version") String version,
-      @JsonProperty("measurement") String measurement) {}
+      @JsonProperty("measurement") @JsonInclude(JsonInclude.Include.NON_NULL) String measurement,
+      @JsonProperty("reference_value") @JsonInclude(JsonInclude.Include.NON_NULL) String referenceValue) {
+    public Workload(String name, String version, String measurement) {
+      this(name, version, measurement, null);
+    }
+  }
 
   public record Recipient(@JsonProperty("party") String party, @JsonProperty("hpke_public_keyset") String hpkePublicKeyset) {}
 
@@ -72,7 +83,15 @@ public record Contract(
       require(d.columns() != null && d.columns().contains(d.label()), "datasets." + d.name() + ".label", "must be one of the columns");
       require(d.keyResource() != null && d.keyResource().split("/").length == 3, "datasets." + d.name() + ".key_resource", "must be repository/type/tag");
     }
-    require(workload != null && workload.measurement() != null && workload.measurement().matches("[0-9a-f]{96}"), "workload.measurement", "must be 96 hex digits (48 bytes)");
+    require(workload != null, "workload", "missing");
+    require((workload.measurement() == null) != (workload.referenceValue() == null), "workload",
+        "name exactly one of measurement and reference_value");
+    if (workload.measurement() != null) {
+      require(workload.measurement().matches("[0-9a-f]{96}"), "workload.measurement", "must be 96 hex digits (48 bytes)");
+    } else {
+      require(workload.referenceValue().matches("[A-Za-z0-9._-]{1,128}"), "workload.reference_value", "must be a reference value name");
+    }
+    require(outputPolicy != null && outputPolicy.outputs() != null, "output_policy", "missing");
     require(!recipients.isEmpty(), "recipients", "somebody must receive the output");
     for (Recipient r : recipients) {
       require(names.contains(r.party()), "recipients." + r.party(), "is not a party");

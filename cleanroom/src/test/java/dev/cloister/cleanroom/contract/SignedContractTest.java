@@ -79,4 +79,19 @@ class SignedContractTest {
     assertThatThrownBy(() -> SignedContract.parse("{\"contract\": {\"version\": 1, \"surprise\": 1}}".getBytes()))
         .isInstanceOf(ContractException.class);
   }
+
+  @Test
+  void aContractMayNameASignedReferenceValueInsteadOfAMeasurement() throws Exception {
+    Contract c = contract("cd".repeat(48));
+    Contract named = new Contract(1, c.name(), c.parties(), c.datasets(), new Contract.Workload("logreg", "1", null, "readmission-image"),
+        c.recipients(), c.outputPolicy());
+    named.validate();
+    signedBy(named, PARTIES).verify();
+    assertThat(new String(named.canonical())).contains("\"reference_value\":\"readmission-image\"").doesNotContain("\"measurement\"");
+    assertThat(dev.cloister.cleanroom.job.ReleasePolicy.cel(named, false)).contains("claims.measurement in reference_values['readmission-image']");
+    assertThat(new String(c.canonical())).doesNotContain("reference_value"); // unchanged digest for contracts that pin a measurement
+    Contract both = new Contract(1, c.name(), c.parties(), c.datasets(), new Contract.Workload("logreg", "1", "cd".repeat(48), "x"),
+        c.recipients(), c.outputPolicy());
+    assertThatThrownBy(both::validate).hasMessageContaining("exactly one");
+  }
 }
