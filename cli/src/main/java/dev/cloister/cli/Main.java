@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
     version = "cloister 0.1.0",
     description = "Confidential multi-party computation on hardware TEEs.",
     subcommands = {DemoCommand.class, AttestCommand.class, BrokerCommand.class, AuditCommand.class, DatasetCommand.class, ContractCommand.class,
-        MeasureCommand.class, JobCommand.class, ModelCommand.class, CommandLine.HelpCommand.class},
+        MeasureCommand.class, RefvaluesCommand.class, JobCommand.class, ModelCommand.class, CommandLine.HelpCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:success (attest verify: accepted)", "1:rejected or failed", "2:usage error"})
 public final class Main implements Runnable {

@@ -29,6 +29,16 @@ final class MeasureCommand implements Runnable {
   }
 
   /** The one output shape of every measure command. */
+  /** Prints the measurement; with {@code expect}, a mismatch is exit 1 (what fails a CI pipeline). */
+  static int report(CommandSpec spec, boolean json, String kind, String measurement, Map<String, Object> inputs, String expect) {
+    print(spec, json, kind, measurement, inputs);
+    if (expect != null && !expect.toLowerCase(java.util.Locale.ROOT).equals(measurement)) {
+      spec.commandLine().getErr().println("cloister: measurement " + measurement + " differs from the expected " + expect);
+      return ExitCodes.REJECTED;
+    }
+    return ExitCodes.OK;
+  }
+
   static void print(CommandSpec spec, boolean json, String kind, String measurement, Map<String, Object> inputs) {
     if (json) {
       Map<String, Object> out = new LinkedHashMap<>();
@@ -45,7 +55,7 @@ final class MeasureCommand implements Runnable {
       description = {"The SEV-SNP launch measurement (48 bytes) of a confidential VM: firmware, measured direct boot, vCPUs, VMM.",
           "Modes: snp (hash the whole --ovmf), snp:ovmf-hash (take the firmware digest from --ovmf-hash; --ovmf gives the tables).",
           "Follows virtee's sev-snp-measure where implementations differ (EC2 with an empty --append hashes a lone NUL)."},
-      exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:measured", "1:the inputs cannot be measured", "2:usage error"})
+      exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:measured", "1:the inputs cannot be measured, or --expect differs", "2:usage error"})
   static final class Snp implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Option(names = "--mode", defaultValue = "snp", description = "snp or snp:ovmf-hash (snp:svsm is not supported yet).") String mode;
@@ -63,6 +73,7 @@ final class MeasureCommand implements Runnable {
     @Option(names = "--vmm-type", defaultValue = "qemu", description = "qemu, ec2 or gce (default ${DEFAULT-VALUE}).") String vmm;
     @Option(names = "--guest-features", defaultValue = "0x1", paramLabel = "HEX", description = "SEV_FEATURES (default ${DEFAULT-VALUE}: SNP active).") String features;
     @Option(names = "--json") boolean json;
+    @Option(names = "--expect", paramLabel = "HEX", description = "Exit 1 if the measurement differs (e.g. from the committed value).") String expect;
 
     @Override
     public Integer call() throws Exception {
@@ -123,8 +134,7 @@ final class MeasureCommand implements Runnable {
         inputs.put("vcpu_sig", String.format("0x%x", sig));
         inputs.put("vmm_type", vmmType.name().toLowerCase(java.util.Locale.ROOT));
         inputs.put("guest_features", String.format("0x%x", guestFeatures));
-        print(spec, json, "sev-snp", m.hex(), inputs);
-        return ExitCodes.OK;
+        return report(spec, json, "sev-snp", m.hex(), inputs, expect);
       } catch (MeasurementException e) {
         spec.commandLine().getErr().println("cloister: cannot measure: " + e.getMessage());
         return ExitCodes.REJECTED;
@@ -144,12 +154,13 @@ final class MeasureCommand implements Runnable {
       description = {"The simulated launch measurement of a workload bundle: SHA-384 over the RFC 8785 manifest of its files",
           "(path, size, SHA-256). One changed byte of code or configuration changes it, as a rebuilt VM image would.",
           "--init writes the built-in pooled logistic-regression bundle to DIR first."},
-      exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:measured", "1:failed", "2:usage error"})
+      exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:measured", "1:failed, or --expect differs", "2:usage error"})
   static final class Workload implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Option(names = "--bundle", required = true, paramLabel = "DIR") Path bundle;
     @Option(names = "--init", description = "Write the built-in workload bundle to DIR first.") boolean init;
     @Option(names = "--json") boolean json;
+    @Option(names = "--expect", paramLabel = "HEX", description = "Exit 1 if the measurement differs.") String expect;
 
     @Override
     public Integer call() throws Exception {
@@ -159,8 +170,7 @@ final class MeasureCommand implements Runnable {
         throw new UsageException(bundle + " is not a workload bundle (no " + WorkloadBundle.CONFIG + "); --init writes one");
       }
       WorkloadBundle.Measured m = WorkloadBundle.measure(bundle);
-      print(spec, json, "workload", m.measurement().hex(), Map.of("files", m.files()));
-      return ExitCodes.OK;
+      return report(spec, json, "workload", m.measurement().hex(), Map.of("files", m.files()), expect);
     }
   }
 }
