@@ -53,12 +53,15 @@ final class MeasureCommand implements Runnable {
 
   @Command(name = "snp", mixinStandardHelpOptions = true,
       description = {"The SEV-SNP launch measurement (48 bytes) of a confidential VM: firmware, measured direct boot, vCPUs, VMM.",
-          "Modes: snp (hash the whole --ovmf), snp:ovmf-hash (take the firmware digest from --ovmf-hash; --ovmf gives the tables).",
+          "Modes: snp (hash the whole --ovmf), snp:ovmf-hash (take the firmware digest from --ovmf-hash; --ovmf gives the tables),",
+          "snp:svsm (an SVSM under QEMU: --svsm and --vars-size; no direct boot).",
           "Follows virtee's sev-snp-measure where implementations differ (EC2 with an empty --append hashes a lone NUL)."},
       exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:measured", "1:the inputs cannot be measured, or --expect differs", "2:usage error"})
   static final class Snp implements Callable<Integer> {
     @Spec CommandSpec spec;
-    @Option(names = "--mode", defaultValue = "snp", description = "snp or snp:ovmf-hash (snp:svsm is not supported yet).") String mode;
+    @Option(names = "--mode", defaultValue = "snp", description = "snp, snp:ovmf-hash or snp:svsm (default ${DEFAULT-VALUE}).") String mode;
+    @Option(names = "--svsm", paramLabel = "FILE", description = "The SVSM image (snp:svsm).") Path svsm;
+    @Option(names = "--vars-size", paramLabel = "BYTES", description = "Size of the OVMF variables store below the firmware (snp:svsm).") Long varsSize;
     @Option(names = "--ovmf", required = true, paramLabel = "FILE") Path ovmf;
     @Option(names = "--ovmf-hash", paramLabel = "HEX") String ovmfHash;
     @Option(names = "--kernel", paramLabel = "FILE") Path kernel;
@@ -77,8 +80,14 @@ final class MeasureCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      if (!mode.equals("snp") && !mode.equals("snp:ovmf-hash")) {
-        throw new UsageException("--mode " + mode + ": supported are snp and snp:ovmf-hash");
+      if (!mode.equals("snp") && !mode.equals("snp:ovmf-hash") && !mode.equals("snp:svsm")) {
+        throw new UsageException("--mode must be snp, snp:ovmf-hash or snp:svsm");
+      }
+      if (mode.equals("snp:svsm") != (svsm != null && varsSize != null)) {
+        throw new UsageException("--svsm and --vars-size go with --mode snp:svsm, and it needs both");
+      }
+      if (mode.equals("snp:svsm") && (kernel != null || !vmm.equalsIgnoreCase("qemu"))) {
+        throw new UsageException("snp:svsm measures an SVSM under QEMU without direct boot");
       }
       if (mode.equals("snp:ovmf-hash") != (ovmfHash != null)) {
         throw new UsageException("--ovmf-hash goes with --mode snp:ovmf-hash, and only with it");
@@ -118,6 +127,18 @@ final class MeasureCommand implements Runnable {
       Optional<byte[]> k = kernel == null ? Optional.empty() : Optional.of(Inputs.read(kernel));
       Optional<byte[]> i = initrd == null ? Optional.empty() : Optional.of(Inputs.read(initrd));
       try {
+        if (mode.equals("snp:svsm")) {
+          byte[] svsmImage = Inputs.read(svsm);
+          Octets m = SnpLaunchMeasurement.computeSvsm(firmware, svsmImage, varsSize, vcpus, sig);
+          Map<String, Object> inputs = new LinkedHashMap<>();
+          inputs.put("mode", mode);
+          inputs.put("ovmf_sha256", sha256(firmware));
+          inputs.put("svsm_sha256", sha256(svsmImage));
+          inputs.put("vars_size", varsSize);
+          inputs.put("vcpus", vcpus);
+          inputs.put("vcpu_sig", String.format("0x%x", sig));
+          return report(spec, json, "sev-snp", m.hex(), inputs, expect);
+        }
         Octets m = SnpLaunchMeasurement.compute(new SnpLaunchMeasurement.Inputs(firmware,
             ovmfHash == null ? Optional.empty() : Optional.of(Inputs.hex(ovmfHash, 48, "--ovmf-hash")), k, i, Optional.ofNullable(append),
             vcpus, sig, vmmType, guestFeatures));

@@ -32,7 +32,8 @@ class MeasurementCommandsTest {
     drifted[measure.length + 1] = "00".repeat(48);
     assertThat(CliRunner.run(drifted).exit()).isEqualTo(1); // the pipeline fails on a drifted measurement
     assertThat(CliRunner.run("measure", "snp", "--ovmf", ovmf.toString()).exit()).isEqualTo(2); // QEMU needs a vCPU model
-    assertThat(CliRunner.run("measure", "snp", "--ovmf", ovmf.toString(), "--mode", "snp:svsm", "--vcpu-type", "EPYC").exit()).isEqualTo(2);
+    assertThat(CliRunner.run("measure", "snp", "--ovmf", ovmf.toString(), "--mode", "snp:svsm", "--vcpu-type", "EPYC").exit()).isEqualTo(2); // needs --svsm
+    assertThat(CliRunner.run("measure", "snp", "--ovmf", ovmf.toString(), "--mode", "snp:ovmf-hash", "--vcpu-type", "EPYC").exit()).isEqualTo(2);
 
     Path keys = tmp.resolve("keys");
     assertThat(CliRunner.run("refvalues", "keygen", "--out-dir", keys.toString(), "--name", "ci").exit()).isZero();

@@ -19,6 +19,7 @@ final class OvmfImage {
   static final String SEV_HASH_TABLE_RV_GUID = "7255371f-3a3b-4b04-927b-1da6efa8d454";
   static final String SEV_ES_RESET_BLOCK_GUID = "00f771de-1a7e-4fcb-890e-68c77e2fb44e";
   static final String SEV_METADATA_GUID = "dc886566-984a-4798-a75e-5585a7bf67cc";
+  static final String SVSM_INFO_GUID = "a789a612-0597-4c4b-a49f-cbb1fe9d1ddd";
   private static final int ENTRY_HEADER = 18; // u16 size + 16-byte GUID
 
   /** The SEV metadata section types. */
@@ -44,10 +45,17 @@ final class OvmfImage {
   record Section(long gpa, long size, SectionType type) {}
 
   private final byte[] data;
+  private final long end;
   private final Map<String, byte[]> table = new HashMap<>();
   private final List<Section> sections = new ArrayList<>();
 
   OvmfImage(byte[] data) throws MeasurementException {
+    this(data, FOUR_GB);
+  }
+
+  /** An image mapped to end at {@code end} (an SVSM sits below the firmware and its variables). */
+  OvmfImage(byte[] data, long end) throws MeasurementException {
+    this.end = end;
     if (data.length < 64 || data.length % LaunchDigest.PAGE != 0) {
       throw new MeasurementException("ovmf", "firmware size must be a non-zero multiple of 4096 bytes, got " + data.length);
     }
@@ -61,7 +69,7 @@ final class OvmfImage {
   }
 
   long gpa() {
-    return FOUR_GB - data.length;
+    return end - data.length;
   }
 
   List<Section> sections() {
@@ -74,6 +82,11 @@ final class OvmfImage {
 
   long sevEsResetEip() throws MeasurementException {
     return u32(entry(SEV_ES_RESET_BLOCK_GUID, "SEV_ES_RESET_BLOCK"), 0);
+  }
+
+  /** An SVSM image's entry point: the SVSM_INFO offset from the image's start. */
+  long svsmEntry() throws MeasurementException {
+    return u32(entry(SVSM_INFO_GUID, "SVSM_INFO"), 0) + gpa();
   }
 
   long sevHashesTableGpa() throws MeasurementException {

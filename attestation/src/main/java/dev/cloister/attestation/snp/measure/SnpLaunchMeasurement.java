@@ -109,4 +109,36 @@ public final class SnpLaunchMeasurement {
     }
     return Octets.copyOf(ld.value());
   }
+
+  /**
+   * An SVSM guest under QEMU ({@code snp:svsm}): the firmware, then the SVSM image placed below
+   * the firmware and its {@code varsSize} bytes of variables, the SVSM's own SEV metadata
+   * sections, and one SVSM VMSA per vCPU.
+   */
+  public static Octets computeSvsm(byte[] firmware, byte[] svsmImage, long varsSize, int vcpus, int vcpuSignature) throws MeasurementException {
+    if (vcpus < 1 || vcpus > 512) {
+      throw new MeasurementException("vcpus", "must be 1..512");
+    }
+    if (varsSize < 0 || varsSize % LaunchDigest.PAGE != 0) {
+      throw new MeasurementException("ovmf_vars_size", "must be a non-negative multiple of 4096");
+    }
+    OvmfImage ovmf = new OvmfImage(firmware);
+    OvmfImage svsm = new OvmfImage(svsmImage, ovmf.gpa() - varsSize);
+    LaunchDigest ld = LaunchDigest.fresh();
+    ld.normalPages(ovmf.gpa(), ovmf.data());
+    ld.normalPages(svsm.gpa(), svsm.data());
+    for (OvmfImage.Section s : svsm.sections()) {
+      switch (s.type()) {
+        case SNP_SEC_MEM, SVSM_CAA -> ld.zeroPages(s.gpa(), s.size());
+        case SNP_SECRETS -> ld.secretsPage(s.gpa());
+        case CPUID -> ld.cpuidPage(s.gpa());
+        case SNP_KERNEL_HASHES -> ld.zeroPages(s.gpa(), s.size());
+      }
+    }
+    byte[] vmsa = Vmsa.svsmPage(svsm.svsmEntry(), vcpuSignature);
+    for (int i = 0; i < vcpus; i++) {
+      ld.vmsaPage(vmsa);
+    }
+    return Octets.copyOf(ld.value());
+  }
 }

@@ -65,6 +65,38 @@ final class Vmsa {
     return b.array();
   }
 
+  /**
+   * The VMSA of every vCPU of an SVSM guest under QEMU (coconut-svsm's QEMU): 32-bit protected
+   * mode at the SVSM entry point, SEV features fixed to SNP-active. As in the measurements taken
+   * on real hardware that sev-snp-measure reproduces, x87 FCW is left zero.
+   */
+  static byte[] svsmPage(long eip, int vcpuSig) {
+    ByteBuffer b = ByteBuffer.allocate(LaunchDigest.PAGE).order(ByteOrder.LITTLE_ENDIAN);
+    segment(b, 0x00, 16, 0xc93, 0xffffffff, 0); // es
+    segment(b, 0x10, 8, 0xc9b, 0xffffffff, 0); // cs
+    segment(b, 0x20, 16, 0xc93, 0xffffffff, 0); // ss
+    segment(b, 0x30, 16, 0xc93, 0xffffffff, 0); // ds
+    segment(b, 0x40, 16, 0xc93, 0xffffffff, 0); // fs
+    segment(b, 0x50, 0, 0x093, 0xffff, 0); // gs
+    segment(b, 0x60, 0, 0, 0xffff, 0); // gdtr
+    segment(b, 0x70, 0, 0x82, 0xffff, 0); // ldtr
+    segment(b, 0x80, 0, 0, 0xffff, 0); // idtr
+    segment(b, 0x90, 0, 0x8b, 0xffff, 0); // tr
+    b.putLong(0xD0, 0x1000);
+    b.putLong(0x148, 0x40);
+    b.putLong(0x158, 0x11); // cr0: protected mode
+    b.putLong(0x160, 0x400);
+    b.putLong(0x168, 0xffff0ff0L);
+    b.putLong(0x170, 0x2);
+    b.putLong(0x178, eip);
+    b.putLong(0x268, 0x7040600070406L);
+    b.putLong(0x310, vcpuSig & 0xFFFFFFFFL);
+    b.putLong(0x3B0, 0x1);
+    b.putLong(0x3E8, 0x1);
+    b.putInt(0x408, 0x1f80);
+    return b.array();
+  }
+
   private static void segment(ByteBuffer b, int off, int selector, int attrib, int limit, long base) {
     b.putShort(off, (short) selector);
     b.putShort(off + 2, (short) attrib);
