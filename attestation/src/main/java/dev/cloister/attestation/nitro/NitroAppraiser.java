@@ -1,0 +1,61 @@
+package dev.cloister.attestation.nitro;
+
+import dev.cloister.attestation.AttestationResult;
+import dev.cloister.attestation.Check;
+import dev.cloister.attestation.Octets;
+import dev.cloister.attestation.PlatformKind;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Policy on a verified Nitro document: debug enclaves refused unless allowed, pinned PCRs, and the
+ * expected nonce, user data or public key. Claims carry every PCR in hex.
+ */
+public final class NitroAppraiser {
+  public static final String FORMAT = "nitro";
+
+  private NitroAppraiser() {}
+
+  /** What the document must say; empty fields are not checked. */
+  public record Options(boolean allowDebug, Map<Integer, Octets> pcrs, Optional<Octets> nonce, Optional<Octets> userData, Optional<Octets> publicKey) {
+    public static Options defaults() {
+      return new Options(false, Map.of(), Optional.empty(), Optional.empty(), Optional.empty());
+    }
+  }
+
+  public static Map<String, Object> claims(NitroDocument d) {
+    Map<String, Object> c = new LinkedHashMap<>();
+    c.put("platform", PlatformKind.HARDWARE.label());
+    c.put("module_id", d.moduleId());
+    c.put("timestamp", d.timestamp().toString());
+    c.put("debug", d.debugMode());
+    Map<String, Object> pcrs = new LinkedHashMap<>();
+    d.pcrs().forEach((i, v) -> pcrs.put(Integer.toString(i), v.hex()));
+    c.put("pcrs", pcrs);
+    d.publicKey().ifPresent(v -> c.put("public_key", v.hex()));
+    d.userData().ifPresent(v -> c.put("user_data", v.hex()));
+    d.nonce().ifPresent(v -> c.put("nonce", v.hex()));
+    return c;
+  }
+
+  public static AttestationResult appraise(NitroDocument d, Options o) {
+    List<Check> checks = new java.util.ArrayList<>();
+    checks.add(d.debugMode() && !o.allowDebug() ? Check.fail("debug", "PCR0, PCR1 and PCR2 are zero: a debug-mode enclave")
+        : Check.pass("debug", d.debugMode() ? "debug mode, allowed" : "not debug mode"));
+    o.pcrs().forEach((i, want) -> {
+      Octets got = d.pcrs().get(i);
+      checks.add(want.equals(got) ? Check.pass("pcr" + i, "matches") : Check.fail("pcr" + i, "got " + (got == null ? "none" : got.hex()) + ", expected " + want.hex()));
+    });
+    exact(checks, "nonce", d.nonce(), o.nonce());
+    exact(checks, "user_data", d.userData(), o.userData());
+    exact(checks, "public_key", d.publicKey(), o.publicKey());
+    return AttestationResult.of(FORMAT, PlatformKind.HARDWARE, claims(d), checks);
+  }
+
+  private static void exact(List<Check> checks, String name, Optional<Octets> got, Optional<Octets> want) {
+    want.ifPresent(w -> checks.add(got.isPresent() && w.equals(got.get()) ? Check.pass(name, "matches")
+        : Check.fail(name, "got " + got.map(Octets::hex).orElse("none") + ", expected " + w.hex())));
+  }
+}

@@ -1,0 +1,96 @@
+package dev.cloister.attestation.nitro;
+
+import com.authlete.cose.COSEException;
+import com.authlete.cose.COSEVerifier;
+import dev.cloister.attestation.AttestationException;
+import dev.cloister.attestation.VerificationException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.cert.CertificateExpiredException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.CertificateNotYetValidException;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Date;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * Establishes that a Nitro attestation document is genuine: the CA bundle starts at a trusted AWS
+ * Nitro root (the G1 root is embedded and its SHA-256 pinned), each certificate is signed by the
+ * one before and valid at the injected time, and the COSE_Sign1 signature verifies with the leaf.
+ */
+public final class NitroVerifier {
+  /** SHA-256 of the AWS Nitro Enclaves root G1 certificate, as AWS publishes it. */
+  public static final String AWS_ROOT_G1_SHA256 = "641a0321a3e244efe456463195d606317ed7cdcc3c1756e09893f3c68f79bb5b";
+  private static final X509Certificate AWS_ROOT = loadRoot();
+
+  private NitroVerifier() {}
+
+  public static X509Certificate awsRoot() {
+    return AWS_ROOT;
+  }
+
+  private static X509Certificate loadRoot() {
+    try (InputStream in = NitroVerifier.class.getResourceAsStream("aws-nitro-root-g1.pem")) {
+      X509Certificate c = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+      String fp = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(c.getEncoded()));
+      if (!fp.equals(AWS_ROOT_G1_SHA256)) {
+        throw new IllegalStateException("embedded AWS Nitro root does not match its pinned fingerprint");
+      }
+      return c;
+    } catch (IOException | GeneralSecurityException | NullPointerException e) {
+      throw new IllegalStateException("cannot load the embedded AWS Nitro root", e);
+    }
+  }
+
+  /** Verifies with the embedded AWS root. */
+  public static NitroDocument verify(byte[] document, Clock clock) throws AttestationException {
+    return verify(NitroDocument.parse(document), List.of(AWS_ROOT), clock);
+  }
+
+  public static NitroDocument verify(NitroDocument doc, List<X509Certificate> roots, Clock clock) throws AttestationException {
+    Instant now = clock.instant();
+    X509Certificate root = doc.cabundle().getFirst();
+    if (roots.stream().noneMatch(r -> r.equals(root))) {
+      throw new VerificationException("nitro.cabundle[0]", "'" + root.getSubjectX500Principal().getName() + "' is not a trusted Nitro root");
+    }
+    X509Certificate issuer = root;
+    valid(root, "nitro.cabundle[0]", now);
+    for (int i = 1; i <= doc.cabundle().size(); i++) {
+      X509Certificate c = i < doc.cabundle().size() ? doc.cabundle().get(i) : doc.certificate();
+      String field = i < doc.cabundle().size() ? "nitro.cabundle[" + i + "]" : "nitro.certificate";
+      if (!c.getIssuerX500Principal().equals(issuer.getSubjectX500Principal())) {
+        throw new VerificationException(field, "not issued by the previous certificate in the bundle");
+      }
+      try {
+        c.verify(issuer.getPublicKey());
+      } catch (GeneralSecurityException e) {
+        throw new VerificationException(field, "signature does not verify with its issuer's key");
+      }
+      valid(c, field, now);
+      issuer = c;
+    }
+    try {
+      if (!new COSEVerifier(doc.certificate().getPublicKey()).verify(doc.cose())) {
+        throw new VerificationException("nitro.signature", "COSE_Sign1 ES384 signature does not verify with the document's certificate");
+      }
+    } catch (COSEException e) {
+      throw new VerificationException("nitro.signature", "COSE_Sign1 signature cannot be checked: " + e.getMessage());
+    }
+    return doc;
+  }
+
+  private static void valid(X509Certificate c, String field, Instant now) throws VerificationException {
+    try {
+      c.checkValidity(Date.from(now));
+    } catch (CertificateExpiredException e) {
+      throw new VerificationException(field + ".validity", "certificate expired at " + c.getNotAfter().toInstant() + " (checked at " + now + ")");
+    } catch (CertificateNotYetValidException e) {
+      throw new VerificationException(field + ".validity", "certificate not valid before " + c.getNotBefore().toInstant() + " (checked at " + now + ")");
+    }
+  }
+}
