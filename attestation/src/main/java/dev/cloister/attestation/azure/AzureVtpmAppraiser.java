@@ -1,0 +1,46 @@
+package dev.cloister.attestation.azure;
+
+import dev.cloister.attestation.AttestationResult;
+import dev.cloister.attestation.Check;
+import dev.cloister.attestation.Octets;
+import dev.cloister.attestation.snp.appraise.SnpAppraisalOptions;
+import dev.cloister.attestation.snp.appraise.SnpAppraiser;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Policy on verified Azure evidence: the embedded SNP report's appraisal (VMPL, policy, TCB ...),
+ * the vTPM quote's nonce (extraData), and pinned PCRs. Claims are the SNP claims plus
+ * {@code pcrs} and {@code tpm_nonce}.
+ */
+public final class AzureVtpmAppraiser {
+  public static final String FORMAT = "az-snp-vtpm";
+
+  private AzureVtpmAppraiser() {}
+
+  public record Options(SnpAppraisalOptions snp, Optional<Octets> nonce, Map<Integer, Octets> pcrs) {
+    public static Options defaults() {
+      return new Options(SnpAppraisalOptions.defaults(), Optional.empty(), Map.of());
+    }
+  }
+
+  public static AttestationResult appraise(AzureVtpmVerifier.Verified v, Options o) {
+    AttestationResult snp = SnpAppraiser.appraise(v.snp(), o.snp());
+    Map<String, Object> claims = new LinkedHashMap<>(snp.claims());
+    Map<String, Object> pcrs = new LinkedHashMap<>();
+    for (int i = 0; i < v.pcrs().size(); i++) {
+      pcrs.put(String.format("%02d", i), v.pcrs().get(i).hex());
+    }
+    claims.put("pcrs", pcrs);
+    claims.put("tpm_nonce", v.quote().extraData().hex());
+    List<Check> checks = new ArrayList<>(snp.checks());
+    o.nonce().ifPresent(n -> checks.add(n.equals(v.quote().extraData()) ? Check.pass("tpm_nonce", "matches")
+        : Check.fail("tpm_nonce", "got " + v.quote().extraData().hex() + ", expected " + n.hex())));
+    o.pcrs().forEach((i, want) -> checks.add(i < v.pcrs().size() && want.equals(v.pcrs().get(i)) ? Check.pass("pcr" + i, "matches")
+        : Check.fail("pcr" + i, "does not match the pinned value")));
+    return AttestationResult.of(FORMAT, snp.platform(), claims, checks);
+  }
+}
