@@ -1,0 +1,128 @@
+package dev.cloister.attestation.dcap;
+
+import dev.cloister.attestation.AttestationException;
+import dev.cloister.attestation.VerificationException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.math.BigInteger;
+import java.security.AlgorithmParameters;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.MessageDigest;
+import java.security.PublicKey;
+import java.security.Signature;
+import java.security.cert.CertificateExpiredException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.CertificateNotYetValidException;
+import java.security.cert.X509Certificate;
+import java.security.spec.ECGenParameterSpec;
+import java.security.spec.ECParameterSpec;
+import java.security.spec.ECPoint;
+import java.security.spec.ECPublicKeySpec;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Date;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * The cryptographic checks of a DCAP quote, in Intel's order: the PCK certificate chain to the
+ * Intel SGX Root CA (embedded, SHA-256 pinned) valid at the injected time; the QE report signed by
+ * the PCK key; the QE report binding the attestation key (SHA-256 of key and QE authentication
+ * data in its report data); and the quote signed by the attestation key. TCB status from Intel
+ * collateral is a separate step.
+ */
+public final class DcapVerifier {
+  public static final String INTEL_ROOT_SHA256 = "44a0196b2b99f889b8e149e95b807a350e7424964399e885a7cbb8ccfab674d3";
+  private static final X509Certificate INTEL_ROOT = loadRoot();
+
+  private DcapVerifier() {}
+
+  public static X509Certificate intelRoot() {
+    return INTEL_ROOT;
+  }
+
+  private static X509Certificate loadRoot() {
+    try (InputStream in = DcapVerifier.class.getResourceAsStream("intel-sgx-root-ca.pem")) {
+      X509Certificate c = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+      if (!HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(c.getEncoded())).equals(INTEL_ROOT_SHA256)) {
+        throw new IllegalStateException("embedded Intel SGX Root CA does not match its pinned fingerprint");
+      }
+      return c;
+    } catch (IOException | GeneralSecurityException | NullPointerException e) {
+      throw new IllegalStateException("cannot load the embedded Intel SGX Root CA", e);
+    }
+  }
+
+  public static DcapQuote verify(byte[] quote, Clock clock) throws AttestationException {
+    return verify(DcapQuote.parse(quote), List.of(INTEL_ROOT), clock);
+  }
+
+  public static DcapQuote verify(DcapQuote q, List<X509Certificate> roots, Clock clock) throws AttestationException {
+    Instant now = clock.instant();
+    List<X509Certificate> chain = q.pckChain();
+    X509Certificate root = chain.getLast();
+    if (roots.stream().noneMatch(r -> r.equals(root))) {
+      throw new VerificationException("quote.pck_cert_chain.root", "'" + root.getSubjectX500Principal().getName() + "' is not a trusted Intel root");
+    }
+    for (int i = chain.size() - 1; i >= 0; i--) {
+      X509Certificate c = chain.get(i);
+      X509Certificate issuer = i == chain.size() - 1 ? c : chain.get(i + 1);
+      String field = i == 0 ? "quote.pck_cert" : "quote.pck_cert_chain[" + i + "]";
+      try {
+        c.verify(issuer.getPublicKey());
+      } catch (GeneralSecurityException e) {
+        throw new VerificationException(field, "signature does not verify with its issuer's key");
+      }
+      try {
+        c.checkValidity(Date.from(now));
+      } catch (CertificateExpiredException e) {
+        throw new VerificationException(field + ".validity", "certificate expired at " + c.getNotAfter().toInstant() + " (checked at " + now + ")");
+      } catch (CertificateNotYetValidException e) {
+        throw new VerificationException(field + ".validity", "certificate not valid before " + c.getNotBefore().toInstant() + " (checked at " + now + ")");
+      }
+    }
+    if (!ecdsa(chain.getFirst().getPublicKey(), q.qeReport(), q.qeReportSignature())) {
+      throw new VerificationException("quote.qe_report_signature", "the QE report is not signed by the PCK key");
+    }
+    byte[] reportData = Arrays.copyOfRange(q.qeReport(), 320, 384);
+    byte[] expected;
+    try {
+      MessageDigest d = MessageDigest.getInstance("SHA-256");
+      d.update(q.attestationKey());
+      expected = d.digest(q.qeAuthData());
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+    if (!MessageDigest.isEqual(Arrays.copyOf(reportData, 32), expected) || !Arrays.equals(Arrays.copyOfRange(reportData, 32, 64), new byte[32])) {
+      throw new VerificationException("quote.qe_report.report_data", "does not bind the attestation key and QE authentication data");
+    }
+    if (!ecdsa(rawP256(q.attestationKey()), q.signedRegion(), q.quoteSignature())) {
+      throw new VerificationException("quote.signature", "the quote is not signed by its attestation key");
+    }
+    return q;
+  }
+
+  private static boolean ecdsa(PublicKey key, byte[] data, byte[] rawSignature) {
+    try {
+      Signature s = Signature.getInstance("SHA256withECDSAinP1363Format");
+      s.initVerify(key);
+      s.update(data);
+      return s.verify(rawSignature);
+    } catch (GeneralSecurityException e) {
+      return false;
+    }
+  }
+
+  private static PublicKey rawP256(byte[] xy) throws VerificationException {
+    try {
+      AlgorithmParameters p = AlgorithmParameters.getInstance("EC");
+      p.init(new ECGenParameterSpec("secp256r1"));
+      ECPoint w = new ECPoint(new BigInteger(1, Arrays.copyOf(xy, 32)), new BigInteger(1, Arrays.copyOfRange(xy, 32, 64)));
+      return KeyFactory.getInstance("EC").generatePublic(new ECPublicKeySpec(w, p.getParameterSpec(ECParameterSpec.class)));
+    } catch (GeneralSecurityException e) {
+      throw new VerificationException("quote.attestation_key", "not a point on P-256");
+    }
+  }
+}
