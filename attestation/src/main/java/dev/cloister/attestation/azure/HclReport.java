@@ -32,6 +32,9 @@ public record HclReport(SnpReport snp, byte[] runtimeClaims, RSAPublicKey akPub)
   }
 
   public static HclReport parse(byte[] b) throws MalformedEvidenceException {
+    if (b.length > 64 * 1024) {
+      throw new MalformedEvidenceException("hcl_report", "larger than 64 KiB");
+    }
     if (b.length < CLAIMS || !new String(b, 0, 4, java.nio.charset.StandardCharsets.US_ASCII).equals("HCLA")) {
       throw new MalformedEvidenceException("hcl_report", "not an HCL report (HCLA header)");
     }

@@ -47,7 +47,13 @@ public record DcapQuote(
     return teeType == TEE_TDX;
   }
 
+  /** Real quotes, padding included, are under 10 KiB. */
+  static final int MAX_SIZE = 64 * 1024;
+
   public static DcapQuote parse(byte[] q) throws MalformedEvidenceException {
+    if (q.length > MAX_SIZE) {
+      throw new MalformedEvidenceException("quote", "larger than " + MAX_SIZE + " bytes");
+    }
     try {
       ByteBuffer b = ByteBuffer.wrap(q).order(ByteOrder.LITTLE_ENDIAN);
       int version = b.getShort() & 0xFFFF;

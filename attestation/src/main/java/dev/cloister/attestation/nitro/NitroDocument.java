@@ -45,7 +45,13 @@ public record NitroDocument(
     cabundle = List.copyOf(cabundle);
   }
 
+  /** Real documents are a few KiB (up to ~17 KiB inside certificates); anything far larger is refused unread. */
+  static final int MAX_SIZE = 256 * 1024;
+
   public static NitroDocument parse(byte[] bytes) throws MalformedEvidenceException {
+    if (bytes.length > MAX_SIZE) {
+      throw new MalformedEvidenceException("nitro", "larger than " + MAX_SIZE + " bytes");
+    }
     COSESign1 sign1;
     try {
       CBORDecoder decoder = new CBORDecoder(bytes);

@@ -32,7 +32,7 @@ class SnpReportFuzzTest {
     }
   }
 
-  @FuzzTest(maxDuration = "45s")
+  @FuzzTest(maxDuration = "30s")
   void parseNeverThrowsAnythingButTheTypedError(FuzzedDataProvider data) {
     byte[] input;
     int mode = data.consumeInt(0, 2);

@@ -1,0 +1,28 @@
+package dev.cloister.attestation.nitro;
+
+import com.code_intelligence.jazzer.api.FuzzedDataProvider;
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.cloister.attestation.MalformedEvidenceException;
+import dev.cloister.attestation.testing.Vectors;
+
+/** The COSE/CBOR Nitro document parser: arbitrary bytes or a real document mutated; only the typed error may escape. */
+class NitroDocumentFuzzTest {
+  @FuzzTest(maxDuration = "15s")
+  void parse(FuzzedDataProvider data) {
+    byte[] input;
+    if (data.consumeBoolean()) {
+      input = data.consumeRemainingAsBytes();
+    } else {
+      input = Vectors.read("attestation-doc-validation/test-data/beta/valid-attestation-doc-bytes");
+      int edits = data.consumeInt(1, 16);
+      for (int i = 0; i < edits && data.remainingBytes() > 4; i++) {
+        input[data.consumeInt(0, input.length - 1)] = data.consumeByte();
+      }
+    }
+    try {
+      NitroDocument.parse(input);
+    } catch (MalformedEvidenceException expected) {
+      // the only acceptable failure
+    }
+  }
+}
