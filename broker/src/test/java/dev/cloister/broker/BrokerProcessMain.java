@@ -14,6 +14,6 @@ public final class BrokerProcessMain {
     Broker b = Broker.start(Broker.Options.loopback(Path.of(args[0]), 0).withSimulation(List.of(anchor)).withClock(Clock.systemUTC()));
     System.out.println("PORT " + b.uri().getPort());
     System.out.flush();
-    Thread.sleep(Long.MAX_VALUE);
+    new java.util.concurrent.CountDownLatch(1).await(); // run until the test kills this process
   }
 }

@@ -1,9 +1,8 @@
 package dev.cloister.attestation.dcap;
 
 import dev.cloister.attestation.AttestationException;
+import dev.cloister.attestation.Certificates;
 import dev.cloister.attestation.VerificationException;
-import java.io.IOException;
-import java.io.InputStream;
 import java.math.BigInteger;
 import java.security.AlgorithmParameters;
 import java.security.GeneralSecurityException;
@@ -11,9 +10,6 @@ import java.security.KeyFactory;
 import java.security.MessageDigest;
 import java.security.PublicKey;
 import java.security.Signature;
-import java.security.cert.CertificateExpiredException;
-import java.security.cert.CertificateFactory;
-import java.security.cert.CertificateNotYetValidException;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.security.spec.ECParameterSpec;
@@ -22,8 +18,6 @@ import java.security.spec.ECPublicKeySpec;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Arrays;
-import java.util.Date;
-import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -35,24 +29,12 @@ import java.util.List;
  */
 public final class DcapVerifier {
   public static final String INTEL_ROOT_SHA256 = "44a0196b2b99f889b8e149e95b807a350e7424964399e885a7cbb8ccfab674d3";
-  private static final X509Certificate INTEL_ROOT = loadRoot();
+  private static final X509Certificate INTEL_ROOT = Certificates.loadPinned(DcapVerifier.class, "intel-sgx-root-ca.pem", INTEL_ROOT_SHA256);
 
   private DcapVerifier() {}
 
   public static X509Certificate intelRoot() {
     return INTEL_ROOT;
-  }
-
-  private static X509Certificate loadRoot() {
-    try (InputStream in = DcapVerifier.class.getResourceAsStream("intel-sgx-root-ca.pem")) {
-      X509Certificate c = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
-      if (!HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(c.getEncoded())).equals(INTEL_ROOT_SHA256)) {
-        throw new IllegalStateException("embedded Intel SGX Root CA does not match its pinned fingerprint");
-      }
-      return c;
-    } catch (IOException | GeneralSecurityException | NullPointerException e) {
-      throw new IllegalStateException("cannot load the embedded Intel SGX Root CA", e);
-    }
   }
 
   public static DcapQuote verify(byte[] quote, Clock clock) throws AttestationException {
@@ -75,13 +57,7 @@ public final class DcapVerifier {
       } catch (GeneralSecurityException e) {
         throw new VerificationException(field, "signature does not verify with its issuer's key");
       }
-      try {
-        c.checkValidity(Date.from(now));
-      } catch (CertificateExpiredException e) {
-        throw new VerificationException(field + ".validity", "certificate expired at " + c.getNotAfter().toInstant() + " (checked at " + now + ")");
-      } catch (CertificateNotYetValidException e) {
-        throw new VerificationException(field + ".validity", "certificate not valid before " + c.getNotBefore().toInstant() + " (checked at " + now + ")");
-      }
+      Certificates.requireValid(c, field, now);
     }
     if (!ecdsa(chain.getFirst().getPublicKey(), q.qeReport(), q.qeReportSignature())) {
       throw new VerificationException("quote.qe_report_signature", "the QE report is not signed by the PCK key");

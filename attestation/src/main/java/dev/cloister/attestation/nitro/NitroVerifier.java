@@ -3,19 +3,12 @@ package dev.cloister.attestation.nitro;
 import com.authlete.cose.COSEException;
 import com.authlete.cose.COSEVerifier;
 import dev.cloister.attestation.AttestationException;
+import dev.cloister.attestation.Certificates;
 import dev.cloister.attestation.VerificationException;
-import java.io.IOException;
-import java.io.InputStream;
 import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
-import java.security.cert.CertificateExpiredException;
-import java.security.cert.CertificateFactory;
-import java.security.cert.CertificateNotYetValidException;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.Date;
-import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -26,25 +19,12 @@ import java.util.List;
 public final class NitroVerifier {
   /** SHA-256 of the AWS Nitro Enclaves root G1 certificate, as AWS publishes it. */
   public static final String AWS_ROOT_G1_SHA256 = "641a0321a3e244efe456463195d606317ed7cdcc3c1756e09893f3c68f79bb5b";
-  private static final X509Certificate AWS_ROOT = loadRoot();
+  private static final X509Certificate AWS_ROOT = Certificates.loadPinned(NitroVerifier.class, "aws-nitro-root-g1.pem", AWS_ROOT_G1_SHA256);
 
   private NitroVerifier() {}
 
   public static X509Certificate awsRoot() {
     return AWS_ROOT;
-  }
-
-  private static X509Certificate loadRoot() {
-    try (InputStream in = NitroVerifier.class.getResourceAsStream("aws-nitro-root-g1.pem")) {
-      X509Certificate c = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
-      String fp = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(c.getEncoded()));
-      if (!fp.equals(AWS_ROOT_G1_SHA256)) {
-        throw new IllegalStateException("embedded AWS Nitro root does not match its pinned fingerprint");
-      }
-      return c;
-    } catch (IOException | GeneralSecurityException | NullPointerException e) {
-      throw new IllegalStateException("cannot load the embedded AWS Nitro root", e);
-    }
   }
 
   /** Verifies with the embedded AWS root. */
@@ -59,7 +39,7 @@ public final class NitroVerifier {
       throw new VerificationException("nitro.cabundle[0]", "'" + root.getSubjectX500Principal().getName() + "' is not a trusted Nitro root");
     }
     X509Certificate issuer = root;
-    valid(root, "nitro.cabundle[0]", now);
+    Certificates.requireValid(root, "nitro.cabundle[0]", now);
     for (int i = 1; i <= doc.cabundle().size(); i++) {
       X509Certificate c = i < doc.cabundle().size() ? doc.cabundle().get(i) : doc.certificate();
       String field = i < doc.cabundle().size() ? "nitro.cabundle[" + i + "]" : "nitro.certificate";
@@ -71,7 +51,7 @@ public final class NitroVerifier {
       } catch (GeneralSecurityException e) {
         throw new VerificationException(field, "signature does not verify with its issuer's key");
       }
-      valid(c, field, now);
+      Certificates.requireValid(c, field, now);
       issuer = c;
     }
     try {
@@ -82,15 +62,5 @@ public final class NitroVerifier {
       throw new VerificationException("nitro.signature", "COSE_Sign1 signature cannot be checked: " + e.getMessage());
     }
     return doc;
-  }
-
-  private static void valid(X509Certificate c, String field, Instant now) throws VerificationException {
-    try {
-      c.checkValidity(Date.from(now));
-    } catch (CertificateExpiredException e) {
-      throw new VerificationException(field + ".validity", "certificate expired at " + c.getNotAfter().toInstant() + " (checked at " + now + ")");
-    } catch (CertificateNotYetValidException e) {
-      throw new VerificationException(field + ".validity", "certificate not valid before " + c.getNotBefore().toInstant() + " (checked at " + now + ")");
-    }
   }
 }

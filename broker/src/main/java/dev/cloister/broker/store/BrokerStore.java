@@ -186,9 +186,14 @@ public final class BrokerStore implements AutoCloseable {
     }
   }
 
-  public synchronized List<String> resourceNames() throws SQLException {
+  public List<String> resourceNames() throws SQLException {
+    return strings("SELECT path FROM broker_resources ORDER BY path");
+  }
+
+  /** The first column of every row of a query without parameters. */
+  private synchronized List<String> strings(String sql) throws SQLException {
     List<String> out = new ArrayList<>();
-    try (Statement s = db.createStatement(); ResultSet r = s.executeQuery("SELECT path FROM broker_resources ORDER BY path")) {
+    try (Statement s = db.createStatement(); ResultSet r = s.executeQuery(sql)) {
       while (r.next()) {
         out.add(r.getString(1));
       }
@@ -207,14 +212,8 @@ public final class BrokerStore implements AutoCloseable {
     }
   }
 
-  public synchronized List<String> pipelineKeys() throws SQLException {
-    List<String> out = new ArrayList<>();
-    try (Statement s = db.createStatement(); ResultSet r = s.executeQuery("SELECT jwk FROM broker_pipeline_keys ORDER BY kid")) {
-      while (r.next()) {
-        out.add(r.getString(1));
-      }
-    }
-    return out;
+  public List<String> pipelineKeys() throws SQLException {
+    return strings("SELECT jwk FROM broker_pipeline_keys ORDER BY kid");
   }
 
   /** Stores a reference value document that the caller has verified. */
@@ -228,14 +227,8 @@ public final class BrokerStore implements AutoCloseable {
     }
   }
 
-  public synchronized List<String> referenceValueDocuments() throws SQLException {
-    List<String> out = new ArrayList<>();
-    try (Statement s = db.createStatement(); ResultSet r = s.executeQuery("SELECT document FROM broker_reference_values ORDER BY name, version")) {
-      while (r.next()) {
-        out.add(r.getString(1));
-      }
-    }
-    return out;
+  public List<String> referenceValueDocuments() throws SQLException {
+    return strings("SELECT document FROM broker_reference_values ORDER BY name, version");
   }
 
   // ---- release policies ----

@@ -1,6 +1,7 @@
 package dev.cloister.attestation.snp.verify;
 
 import dev.cloister.attestation.AttestationException;
+import dev.cloister.attestation.Certificates;
 import dev.cloister.attestation.Octets;
 import dev.cloister.attestation.VerificationException;
 import dev.cloister.attestation.snp.abi.ProductLine;
@@ -8,15 +9,12 @@ import dev.cloister.attestation.snp.abi.SigningKey;
 import dev.cloister.attestation.snp.abi.SnpReport;
 import java.security.GeneralSecurityException;
 import java.security.Signature;
-import java.security.cert.CertificateExpiredException;
-import java.security.cert.CertificateNotYetValidException;
 import java.security.cert.X509CRL;
 import java.security.cert.X509CRLEntry;
 import java.security.cert.X509Certificate;
 import java.security.interfaces.ECPublicKey;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -66,9 +64,9 @@ public final class SnpVerifier {
     }
     bindKeyType(report, ext);
     Path path = path(vek, product, evidence.chain());
-    checkValidity(path.anchor().ark(), "ark", now);
-    checkValidity(path.intermediate(), "intermediate", now);
-    checkValidity(vek, "vek", now);
+    Certificates.requireValid(path.anchor().ark(), "ark", now);
+    Certificates.requireValid(path.intermediate(), "intermediate", now);
+    Certificates.requireValid(vek, "vek", now);
     checkRevocation(path, vek, product, now);
     checkSignature(report, vek);
     bindTcb(report, ext, product);
@@ -170,16 +168,6 @@ public final class SnpVerifier {
       return true;
     } catch (GeneralSecurityException e) {
       return false;
-    }
-  }
-
-  private static void checkValidity(X509Certificate c, String field, Instant now) throws VerificationException {
-    try {
-      c.checkValidity(Date.from(now));
-    } catch (CertificateExpiredException e) {
-      throw new VerificationException(field + ".validity", "certificate expired at " + c.getNotAfter().toInstant() + " (checked at " + now + ")");
-    } catch (CertificateNotYetValidException e) {
-      throw new VerificationException(field + ".validity", "certificate not valid before " + c.getNotBefore().toInstant() + " (checked at " + now + ")");
     }
   }
 

@@ -1,0 +1,46 @@
+package dev.cloister.attestation;
+
+import java.io.InputStream;
+import java.security.MessageDigest;
+import java.security.cert.CertificateExpiredException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.CertificateNotYetValidException;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.Date;
+import java.util.HexFormat;
+
+/** What every verifier does with certificates: load an embedded root against its pinned fingerprint, and check validity at a given time. */
+public final class Certificates {
+  private Certificates() {}
+
+  /**
+   * Loads a root certificate shipped as a resource of {@code owner} and checks its SHA-256; a
+   * changed resource fails loudly at class initialisation rather than trusting something else.
+   */
+  public static X509Certificate loadPinned(Class<?> owner, String resource, String sha256) {
+    try (InputStream in = owner.getResourceAsStream(resource)) {
+      if (in == null) {
+        throw new IllegalStateException("embedded root missing: " + resource);
+      }
+      X509Certificate c = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+      if (!HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(c.getEncoded())).equals(sha256)) {
+        throw new IllegalStateException("embedded root " + resource + " does not match its pinned fingerprint");
+      }
+      return c;
+    } catch (java.io.IOException | java.security.GeneralSecurityException e) {
+      throw new IllegalStateException("cannot load embedded root " + resource, e);
+    }
+  }
+
+  /** @throws VerificationException naming {@code field + ".validity"} when {@code c} is not valid at {@code now} */
+  public static void requireValid(X509Certificate c, String field, Instant now) throws VerificationException {
+    try {
+      c.checkValidity(Date.from(now));
+    } catch (CertificateExpiredException e) {
+      throw new VerificationException(field + ".validity", "certificate expired at " + c.getNotAfter().toInstant() + " (checked at " + now + ")");
+    } catch (CertificateNotYetValidException e) {
+      throw new VerificationException(field + ".validity", "certificate not valid before " + c.getNotBefore().toInstant() + " (checked at " + now + ")");
+    }
+  }
+}
