@@ -2,6 +2,7 @@ package dev.cloister.attestation.azure;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.cloister.attestation.FuzzInputs;
 import dev.cloister.attestation.MalformedEvidenceException;
 import dev.cloister.attestation.testing.Vectors;
 
@@ -10,18 +11,10 @@ class AzureEvidenceFuzzTest {
   @FuzzTest(maxDuration = "15s")
   void parse(FuzzedDataProvider data) {
     boolean hcl = data.consumeBoolean();
-    byte[] input;
-    if (data.consumeBoolean()) {
-      input = data.consumeRemainingAsBytes();
-    } else {
-      input = hcl ? Vectors.read("trustee/deps/verifier/test_data/az-snp-vtpm/hcl-report.bin")
-          : java.util.HexFormat.of().parseHex("ff54434780180022000b" + "00".repeat(34) + "0000" + "00".repeat(17) + "0000000000000000"
-              + "00000001000b03ffffff" + "0020" + "00".repeat(32));
-      int edits = data.consumeInt(1, 16);
-      for (int i = 0; i < edits && data.remainingBytes() > 4; i++) {
-        input[data.consumeInt(0, input.length - 1)] = data.consumeByte();
-      }
-    }
+    byte[] seed = hcl ? Vectors.read("trustee/deps/verifier/test_data/az-snp-vtpm/hcl-report.bin")
+        : java.util.HexFormat.of().parseHex("ff54434780180022000b" + "00".repeat(34) + "0000" + "00".repeat(17) + "0000000000000000"
+            + "00000001000b03ffffff" + "0020" + "00".repeat(32));
+    byte[] input = FuzzInputs.arbitraryOrMutated(data, seed);
     try {
       if (hcl) {
         HclReport.parse(input);
