@@ -15,9 +15,9 @@ import java.util.Optional;
  * @param platformStatus status of the matched platform (SGX/TDX) TCB level
  * @param qeStatus status of the matched QE identity level
  * @param moduleStatus status of the matched TDX module level, for TDX quotes with module identities
- * @param relaunchAdvised TDX: a TD relaunch would reach a better status (Intel's "TD relaunch advised")
  * @param fmspc the platform's FMSPC, from the PCK certificate, in hex
  * @param collateralExpiry the earliest nextUpdate among the collateral used
+ * @param revocationChecked whether Intel's CRLs were given and checked (false only when the caller allowed their absence)
  */
 public record TcbVerdict(
     TcbStatus status,
@@ -26,9 +26,9 @@ public record TcbVerdict(
     TcbStatus platformStatus,
     TcbStatus qeStatus,
     Optional<TcbStatus> moduleStatus,
-    boolean relaunchAdvised,
     String fmspc,
-    Instant collateralExpiry) {
+    Instant collateralExpiry,
+    boolean revocationChecked) {
 
   public TcbVerdict {
     Objects.requireNonNull(status, "status");
