@@ -165,6 +165,23 @@ public record IntelCollateral(
   }
 
   /**
+   * Assembles collateral from Intel PCS (or PCCS) responses: the TCB info and QE identity response
+   * bodies, their issuer-chain headers (URL-decoded PEM) and the two CRLs as DER.
+   */
+  static IntelCollateral fromPcsResponses(byte[] tcbResponse, String tcbChain, byte[] qeResponse, String qeChain, byte[] rootCrl, byte[] pckCrl)
+      throws MalformedEvidenceException {
+    JsonNode tcb = CollateralJson.read(tcbResponse, "pcs.tcb");
+    JsonNode qe = CollateralJson.read(qeResponse, "pcs.qe_identity");
+    return new IntelCollateral(
+        new SignedDocument(rawMember(tcbResponse, "tcbInfo", "pcs.tcb"), signature(CollateralJson.text(tcb, "signature", "pcs.tcb"), "pcs.tcb.signature")),
+        pemChain(tcbChain.getBytes(StandardCharsets.US_ASCII), "pcs.tcb.TCB-Info-Issuer-Chain"),
+        new SignedDocument(rawMember(qeResponse, "enclaveIdentity", "pcs.qe_identity"), signature(CollateralJson.text(qe, "signature", "pcs.qe_identity"), "pcs.qe_identity.signature")),
+        pemChain(qeChain.getBytes(StandardCharsets.US_ASCII), "pcs.qe_identity.SGX-Enclave-Identity-Issuer-Chain"),
+        Optional.of(crl(rootCrl, "pcs.root_ca_crl")),
+        Optional.of(crl(pckCrl, "pcs.pck_crl")));
+  }
+
+  /**
    * The exact bytes of one top-level member's value: Intel signs the object as it appears in the
    * response, so it is cut out, never re-serialised.
    */
