@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
  * (INDEX.md §2, §3): go-tdx-guest@91f9a52 tools/check/check_test.go (SPR E4 good values and RTMRs
  * from TestRtmrs), dcap-qvl@9bffe30 sample/sgx_quote, and every offset by seeded random bodies.
  */
-class ReportBodyTest {
+class DcapReportBodyTest {
   static final String SPR_E4 = "go-tdx-guest/testing/testdata/tdx_prod_quote_SPR_E4.dat";
 
   static Octets hex(String s) {
