@@ -21,6 +21,12 @@ public record CcEvent(int sequence, int mrIndex, long eventType, Octets sha384, 
   public CcEvent {
     Objects.requireNonNull(sha384, "sha384");
     Objects.requireNonNull(data, "data");
+    if (mrIndex < 0 || mrIndex > CcelEventLog.RTMRS || (mrIndex == 0 && eventType != EV_NO_ACTION)) {
+      throw new IllegalArgumentException("an extended event needs MR index 1..4 (RTMR0..3), got " + mrIndex);
+    }
+    if (sha384.length() != 48) {
+      throw new IllegalArgumentException("a SHA-384 digest is 48 bytes, got " + sha384.length());
+    }
   }
 
   /** True when the event is extended into an RTMR (every type but EV_NO_ACTION). */
