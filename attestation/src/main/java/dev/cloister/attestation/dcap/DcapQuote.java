@@ -2,6 +2,8 @@ package dev.cloister.attestation.dcap;
 
 import dev.cloister.attestation.MalformedEvidenceException;
 import dev.cloister.attestation.Octets;
+import dev.cloister.attestation.dcap.abi.SgxReport;
+import dev.cloister.attestation.dcap.abi.TdReport;
 import java.io.ByteArrayInputStream;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
@@ -45,6 +47,35 @@ public record DcapQuote(
 
   public boolean tdx() {
     return teeType == TEE_TDX;
+  }
+
+  /**
+   * The body as a TD report (body type 2, TDX 1.0; or 3, TDX 1.5).
+   *
+   * @throws MalformedEvidenceException naming {@code quote.body_type} if the body is an SGX report
+   */
+  public TdReport tdReport() throws MalformedEvidenceException {
+    if (bodyType != 2 && bodyType != 3) {
+      throw new MalformedEvidenceException("quote.body_type", "body type " + bodyType + " is not a TD report");
+    }
+    return TdReport.parse(reportBody);
+  }
+
+  /**
+   * The body as an SGX enclave report (body type 1).
+   *
+   * @throws MalformedEvidenceException naming {@code quote.body_type} if the body is a TD report
+   */
+  public SgxReport sgxReport() throws MalformedEvidenceException {
+    if (bodyType != 1) {
+      throw new MalformedEvidenceException("quote.body_type", "body type " + bodyType + " is not an SGX enclave report");
+    }
+    return SgxReport.parse(reportBody.toByteArray(), "quote.body");
+  }
+
+  /** The Quoting Enclave's report, signed by the PCK key: its ISVSVN is the QE's security version. */
+  public SgxReport qeReportBody() throws MalformedEvidenceException {
+    return SgxReport.parse(qeReport, "quote.qe_report");
   }
 
   /** Real quotes, padding included, are under 10 KiB. */
