@@ -12,6 +12,7 @@ import dev.cloister.attestation.dcap.abi.SgxReport;
 import dev.cloister.attestation.dcap.abi.TdAttributes;
 import dev.cloister.attestation.dcap.abi.TdReport;
 import dev.cloister.attestation.dcap.ccel.CcelEventLog;
+import dev.cloister.attestation.dcap.tcb.PckExtensions;
 import dev.cloister.attestation.dcap.tcb.TcbVerdict;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -40,6 +41,19 @@ public final class DcapAppraiser {
 
   private DcapAppraiser() {}
 
+  /**
+   * The PCK certificate's SGX extension: TDX quote headers leave the PCE SVN reserved (zero), so the
+   * certificate is the authoritative source. Unreadable, it is absent and checks on it fail closed
+   * (collateral verification would already have refused such a certificate).
+   */
+  private static Optional<PckExtensions> pck(DcapQuote q) {
+    try {
+      return Optional.of(PckExtensions.of(q.pckChain().getFirst()));
+    } catch (MalformedEvidenceException e) {
+      return Optional.empty();
+    }
+  }
+
   public static AttestationResult appraise(DcapQuote q, PlatformKind platform, Optional<TcbVerdict> tcb, TdxAppraisalOptions o) {
     List<Check> checks = new ArrayList<>();
     checks.add(platform(platform, o.allowSimulated));
@@ -52,7 +66,7 @@ public final class DcapAppraiser {
       checks.add(Check.fail("tee_type", e.detail() + ": TDX options need a TD report"));
       return AttestationResult.of(FORMAT_TDX, platform, Map.of("platform", platform.label()), checks);
     }
-    PckFacts pck = PckFacts.of(q.pckChain().getFirst());
+    Optional<PckExtensions> pck = pck(q);
     Map<String, Object> claims = tdxClaims(q, td, qe, pck, platform, tcb);
 
     checks.addAll(tcbChecks(tcb, o.tcb));
@@ -100,7 +114,7 @@ public final class DcapAppraiser {
       checks.add(Check.fail("tee_type", e.detail() + ": SGX options need an SGX enclave report"));
       return AttestationResult.of(FORMAT_SGX, platform, Map.of("platform", platform.label()), checks);
     }
-    PckFacts pck = PckFacts.of(q.pckChain().getFirst());
+    Optional<PckExtensions> pck = pck(q);
     Map<String, Object> claims = sgxClaims(q, r, qe, pck, platform, tcb);
 
     checks.addAll(tcbChecks(tcb, o.tcb));
@@ -123,15 +137,15 @@ public final class DcapAppraiser {
 
   /** Claims of a TDX quote: the platform, every TD report field in hex, decoded TD attributes, QE, PCK and TCB facts. */
   public static Map<String, Object> tdxClaims(DcapQuote q, PlatformKind platform, Optional<TcbVerdict> tcb) throws MalformedEvidenceException {
-    return tdxClaims(q, q.tdReport(), q.qeReportBody(), PckFacts.of(q.pckChain().getFirst()), platform, tcb);
+    return tdxClaims(q, q.tdReport(), q.qeReportBody(), pck(q), platform, tcb);
   }
 
   /** Claims of an SGX quote: the platform, every enclave report field, QE, PCK and TCB facts. */
   public static Map<String, Object> sgxClaims(DcapQuote q, PlatformKind platform, Optional<TcbVerdict> tcb) throws MalformedEvidenceException {
-    return sgxClaims(q, q.sgxReport(), q.qeReportBody(), PckFacts.of(q.pckChain().getFirst()), platform, tcb);
+    return sgxClaims(q, q.sgxReport(), q.qeReportBody(), pck(q), platform, tcb);
   }
 
-  private static Map<String, Object> tdxClaims(DcapQuote q, TdReport td, SgxReport qe, PckFacts pck, PlatformKind platform, Optional<TcbVerdict> tcb) {
+  private static Map<String, Object> tdxClaims(DcapQuote q, TdReport td, SgxReport qe, Optional<PckExtensions> pck, PlatformKind platform, Optional<TcbVerdict> tcb) {
     Map<String, Object> c = new LinkedHashMap<>();
     c.put("platform", platform.label());
     c.put("tee_type", FORMAT_TDX);
@@ -159,7 +173,7 @@ public final class DcapAppraiser {
     return c;
   }
 
-  private static Map<String, Object> sgxClaims(DcapQuote q, SgxReport r, SgxReport qe, PckFacts pck, PlatformKind platform, Optional<TcbVerdict> tcb) {
+  private static Map<String, Object> sgxClaims(DcapQuote q, SgxReport r, SgxReport qe, Optional<PckExtensions> pck, PlatformKind platform, Optional<TcbVerdict> tcb) {
     Map<String, Object> c = new LinkedHashMap<>();
     c.put("platform", platform.label());
     c.put("tee_type", FORMAT_SGX);
@@ -180,17 +194,17 @@ public final class DcapAppraiser {
     return c;
   }
 
-  private static void common(Map<String, Object> c, DcapQuote q, SgxReport qe, PckFacts pck, Optional<TcbVerdict> tcb) {
+  private static void common(Map<String, Object> c, DcapQuote q, SgxReport qe, Optional<PckExtensions> pck, Optional<TcbVerdict> tcb) {
     c.put("qe_vendor_id", q.qeVendorId().hex());
     c.put("qe_svn", qe.isvSvn()); // the QE report's ISVSVN, signed by the PCK key
     c.put("qe_isv_prod_id", qe.isvProdId());
     c.put("qe_mr_signer", qe.mrSigner().hex());
-    pck.pceSvn().ifPresent(v -> c.put("pce_svn", v)); // the PCESVN the PCK certificate was issued for
+    pck.map(PckExtensions::pceSvn).ifPresent(v -> c.put("pce_svn", v)); // the PCESVN the PCK certificate was issued for
     if (q.version() == 3) { // version 4 and 5 headers leave these reserved
       c.put("header_qe_svn", q.qeSvn());
       c.put("header_pce_svn", q.pceSvn());
     }
-    Optional<String> fmspc = tcb.map(TcbVerdict::fmspc).or(() -> pck.fmspc().map(Octets::hex));
+    Optional<String> fmspc = tcb.map(TcbVerdict::fmspc).or(() -> pck.map(p -> p.fmspc().hex()));
     fmspc.ifPresent(v -> c.put("fmspc", v.toLowerCase(java.util.Locale.ROOT)));
     tcb.ifPresent(v -> {
       c.put("tcb_status", v.status().label());
@@ -199,7 +213,7 @@ public final class DcapAppraiser {
       c.put("platform_tcb_status", v.platformStatus().label());
       c.put("qe_tcb_status", v.qeStatus().label());
       v.moduleStatus().ifPresent(m -> c.put("module_tcb_status", m.label()));
-      c.put("relaunch_advised", v.relaunchAdvised());
+      c.put("revocation_checked", v.revocationChecked());
       c.put("collateral_expiry", v.collateralExpiry().toString());
     });
   }
@@ -224,6 +238,10 @@ public final class DcapAppraiser {
         + (tier == TrustTier.CONTRAINDICATED ? ": not accepted by the TCB policy" : "");
     out.add(new Check("tcb_status", tier, detail));
     p.minimumTcbDate().ifPresent(min -> out.add(result(!v.tcbDate().isBefore(min), "tcb_date", "TCB date " + v.tcbDate() + " vs minimum " + min)));
+    if (!v.revocationChecked()) {
+      // The verifier was told to accept collateral without CRLs: say so in every result it feeds.
+      out.add(Check.warn("revocation", "Intel's CRLs were not given: the PCK and CA certificates were not checked for revocation"));
+    }
     return out;
   }
 
@@ -234,12 +252,12 @@ public final class DcapAppraiser {
     return allowed ? Check.pass("debug", "debug TEE, allowed") : Check.fail("debug", "debug TEE (its memory is open to the host), not allowed");
   }
 
-  private static void headerChecks(List<Check> checks, DcapQuote q, SgxReport qe, PckFacts pck,
+  private static void headerChecks(List<Check> checks, DcapQuote q, SgxReport qe, Optional<PckExtensions> pck,
       Optional<Integer> minQe, Optional<Integer> minPce, Optional<Octets> vendor) {
     minQe.ifPresent(min -> checks.add(result(qe.isvSvn() >= min, "qe_svn", "QE report ISVSVN " + qe.isvSvn() + " vs minimum " + min)));
-    minPce.ifPresent(min -> checks.add(pck.pceSvn().isEmpty()
+    minPce.ifPresent(min -> checks.add(pck.isEmpty()
         ? Check.fail("pce_svn", "the PCK certificate carries no readable PCESVN")
-        : result(pck.pceSvn().get() >= min, "pce_svn", "PCK PCESVN " + pck.pceSvn().get() + " vs minimum " + min)));
+        : result(pck.get().pceSvn() >= min, "pce_svn", "PCK PCESVN " + pck.get().pceSvn() + " vs minimum " + min)));
     exact(checks, "qe_vendor_id", q.qeVendorId(), vendor);
   }
 

@@ -76,8 +76,8 @@ class DcapAppraiserTest {
   }
 
   static Optional<TcbVerdict> verdict(String fmspc, TcbStatus status, String... advisories) {
-    return Optional.of(new TcbVerdict(status, TCB_DATE, List.of(advisories), status, TcbStatus.UP_TO_DATE, Optional.empty(), false,
-        fmspc, Instant.parse("2023-07-18T00:00:00Z")));
+    return Optional.of(new TcbVerdict(status, TCB_DATE, List.of(advisories), status, TcbStatus.UP_TO_DATE, Optional.empty(),
+        fmspc, Instant.parse("2023-07-18T00:00:00Z"), true));
   }
 
   static Octets hex(String s) {
@@ -403,7 +403,7 @@ class DcapAppraiserTest {
   void sgxConfigurationAndSwHardeningNeededIsConfigurable() throws Exception {
     Optional<TcbVerdict> v = Optional.of(new TcbVerdict(TcbStatus.CONFIGURATION_AND_SW_HARDENING_NEEDED, TCB_DATE,
         List.of("INTEL-SA-00289", "INTEL-SA-00615"), TcbStatus.CONFIGURATION_AND_SW_HARDENING_NEEDED, TcbStatus.UP_TO_DATE, Optional.empty(),
-        false, "00a067110000", Instant.parse("2025-07-19T10:01:18Z")));
+        "00a067110000", Instant.parse("2025-07-19T10:01:18Z"), true));
     AttestationResult strict = DcapAppraiser.appraise(sgxQuote(), PlatformKind.HARDWARE, v, SgxAppraisalOptions.defaults());
     assertThat(strict.status()).isEqualTo(TrustTier.CONTRAINDICATED);
     assertThat(failed(strict)).containsExactly("tcb_status");
