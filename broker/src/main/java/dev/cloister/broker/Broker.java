@@ -4,15 +4,13 @@ import com.nimbusds.jose.jwk.ECKey;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
-import dev.cloister.attestation.snp.appraise.SnpAppraisalOptions;
 import dev.cloister.attestation.snp.verify.KdsCache;
-import dev.cloister.attestation.snp.verify.SnpVerifier;
 import dev.cloister.attestation.snp.verify.TrustAnchor;
-import dev.cloister.attestation.snp.verify.VerifyOptions;
 import dev.cloister.broker.http.BrokerHttp;
 import dev.cloister.broker.kbs.KbsService;
 import dev.cloister.broker.kbs.Sessions;
-import dev.cloister.broker.kbs.SnpTeeVerifier;
+import dev.cloister.broker.kbs.TeeRegistry;
+import dev.cloister.broker.kbs.TeeVerifier;
 import dev.cloister.broker.release.ReferenceValueStore;
 import dev.cloister.broker.release.ReleasePolicies;
 import dev.cloister.broker.store.BrokerStore;
@@ -29,6 +27,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
+import java.security.cert.X509Certificate;
 import java.sql.SQLException;
 import java.text.ParseException;
 import java.time.Clock;
@@ -37,6 +36,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -51,6 +51,8 @@ public final class Broker implements AutoCloseable {
    * How to run.
    *
    * @param simulatedAnchors roots of simulated platforms to trust; used only with {@code allowSimulated}
+   * @param tees the KBS {@code tee} families accepted (default: every registered family, see {@link TeeRegistry})
+   * @param nitroRoots the AWS Nitro roots trusted for {@code tee: "nitro"} (default: the embedded G1 root)
    */
   public record Options(
       Path dataDir,
@@ -62,28 +64,42 @@ public final class Broker implements AutoCloseable {
       List<TrustAnchor> simulatedAnchors,
       Clock clock,
       Duration sessionTimeout,
-      Duration tokenLifetime) {
+      Duration tokenLifetime,
+      Set<String> tees,
+      List<X509Certificate> nitroRoots) {
     public Options {
       Objects.requireNonNull(dataDir, "dataDir");
       Objects.requireNonNull(bind, "bind");
       simulatedAnchors = List.copyOf(simulatedAnchors);
+      tees = Set.copyOf(tees);
+      nitroRoots = List.copyOf(nitroRoots);
       if (tlsCert.isPresent() != tlsKey.isPresent()) {
         throw new IllegalArgumentException("--tls-cert and --tls-key go together");
       }
     }
 
-    /** Loopback, plain HTTP, no simulation, 5-minute sessions and tokens. */
+    /** Loopback, plain HTTP, every hardware TEE family, no simulation, 5-minute sessions and tokens. */
     public static Options loopback(Path dataDir, int port) {
       return new Options(dataDir, "127.0.0.1", port, Optional.empty(), Optional.empty(), false, List.of(), Clock.systemUTC(),
-          Duration.ofMinutes(5), Duration.ofMinutes(5));
+          Duration.ofMinutes(5), Duration.ofMinutes(5), TeeRegistry.known(), TeeRegistry.defaultNitroRoots());
     }
 
     public Options withSimulation(List<TrustAnchor> anchors) {
-      return new Options(dataDir, bind, port, tlsCert, tlsKey, true, anchors, clock, sessionTimeout, tokenLifetime);
+      return new Options(dataDir, bind, port, tlsCert, tlsKey, true, anchors, clock, sessionTimeout, tokenLifetime, tees, nitroRoots);
     }
 
     public Options withClock(Clock c) {
-      return new Options(dataDir, bind, port, tlsCert, tlsKey, allowSimulated, simulatedAnchors, c, sessionTimeout, tokenLifetime);
+      return new Options(dataDir, bind, port, tlsCert, tlsKey, allowSimulated, simulatedAnchors, c, sessionTimeout, tokenLifetime, tees, nitroRoots);
+    }
+
+    /** Accept only these KBS {@code tee} families. */
+    public Options withTees(Set<String> t) {
+      return new Options(dataDir, bind, port, tlsCert, tlsKey, allowSimulated, simulatedAnchors, clock, sessionTimeout, tokenLifetime, t, nitroRoots);
+    }
+
+    /** Trust these Nitro roots instead of the embedded AWS root. */
+    public Options withNitroRoots(List<X509Certificate> roots) {
+      return new Options(dataDir, bind, port, tlsCert, tlsKey, allowSimulated, simulatedAnchors, clock, sessionTimeout, tokenLifetime, tees, roots);
     }
   }
 
@@ -112,6 +128,9 @@ public final class Broker implements AutoCloseable {
     if (!Files.isRegularFile(o.dataDir().resolve(MasterKey.FILE))) {
       throw new IllegalArgumentException(o.dataDir() + " holds no broker: run 'cloister broker init --data-dir " + o.dataDir() + "' first");
     }
+    // Which TEE families this broker accepts, and the roots they trust: decided here, once.
+    Map<String, TeeVerifier> verifiers = TeeRegistry.verifiers(o.tees(), new TeeRegistry.Config(
+        o.clock(), new KdsCache(o.dataDir().resolve("kds-cache")), o.allowSimulated(), o.simulatedAnchors(), o.nitroRoots()));
     MasterKey master = MasterKey.load(o.dataDir());
     SqlDatabase database = BrokerStore.database(o.dataDir());
     BrokerStore store = BrokerStore.open(database, master, o.clock());
@@ -139,17 +158,11 @@ public final class Broker implements AutoCloseable {
       String host = address.getHostAddress().contains(":") ? "[" + address.getHostAddress() + "]" : address.getHostAddress();
       URI uri = URI.create((tls ? "https" : "http") + "://" + host + ":" + port);
 
-      VerifyOptions.Builder verify = VerifyOptions.builder().clock(o.clock()).certificates(new KdsCache(o.dataDir().resolve("kds-cache")));
-      if (o.allowSimulated()) {
-        o.simulatedAnchors().forEach(verify::addTrustAnchor);
-      }
-      SnpAppraisalOptions appraisal = SnpAppraisalOptions.defaults().toBuilder().allowSimulated(o.allowSimulated()).build();
       EarTokens tokens = new EarTokens(signingKey, uri.toString(), o.clock(), o.tokenLifetime());
       ReferenceValueStore referenceValues = new ReferenceValueStore(store, o.clock());
       ReleasePolicies policies = new ReleasePolicies(store, referenceValues, o.allowSimulated());
       Sessions sessions = new Sessions(o.clock(), o.sessionTimeout(), 100_000);
-      KbsService kbs = new KbsService(sessions, Map.of("snp", new SnpTeeVerifier(new SnpVerifier(verify.build()), appraisal)),
-          tokens, policies, store, audit, o.allowSimulated());
+      KbsService kbs = new KbsService(sessions, verifiers, tokens, policies, store, audit, o.allowSimulated());
       PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       new BrokerHttp(kbs, store, policies, referenceValues, tokens, audit, audit, metrics, tls, o.sessionTimeout().toSeconds()).register(server);
       ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
@@ -161,7 +174,7 @@ public final class Broker implements AutoCloseable {
       });
       janitor.scheduleAtFixedRate(sessions::purgeExpired, 60, 60, TimeUnit.SECONDS);
       server.start();
-      audit.adminChange("broker.start", (o.allowSimulated() ? "allow-simulated " : "") + uri);
+      audit.adminChange("broker.start", (o.allowSimulated() ? "allow-simulated " : "") + "tee=" + String.join(",", verifiers.keySet()) + " " + uri);
       return new Broker(server, executor, janitor, store, audit, uri);
     } catch (IOException | GeneralSecurityException | SQLException | RuntimeException e) {
       if (audit != null) {

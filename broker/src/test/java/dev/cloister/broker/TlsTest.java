@@ -53,7 +53,8 @@ class TlsTest {
     Path dir = tmp.resolve("b");
     BrokerInit.init(dir, Clock.systemUTC());
     Broker.Options o = new Broker.Options(dir, "127.0.0.1", 0, Optional.of(certFile), Optional.of(keyFile), false, List.of(),
-        Clock.systemUTC(), Duration.ofMinutes(5), Duration.ofMinutes(5));
+        Clock.systemUTC(), Duration.ofMinutes(5), Duration.ofMinutes(5), dev.cloister.broker.kbs.TeeRegistry.known(),
+        dev.cloister.broker.kbs.TeeRegistry.defaultNitroRoots());
     try (Broker broker = Broker.start(o)) {
       assertThat(broker.uri().getScheme()).isEqualTo("https");
       KeyStore trust = KeyStore.getInstance("PKCS12");

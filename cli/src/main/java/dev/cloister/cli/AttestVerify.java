@@ -3,6 +3,19 @@ package dev.cloister.cli;
 import dev.cloister.attestation.AttestationException;
 import dev.cloister.attestation.AttestationResult;
 import dev.cloister.attestation.Check;
+import dev.cloister.attestation.MalformedEvidenceException;
+import dev.cloister.attestation.Octets;
+import dev.cloister.attestation.azure.AzureVtpmAppraiser;
+import dev.cloister.attestation.azure.AzureVtpmEvidence;
+import dev.cloister.attestation.azure.AzureVtpmVerifier;
+import dev.cloister.attestation.dcap.DcapQuote;
+import dev.cloister.attestation.dcap.DcapVerifier;
+import dev.cloister.attestation.dcap.evidence.SgxEvidence;
+import dev.cloister.attestation.dcap.evidence.TdxEvidence;
+import dev.cloister.attestation.dcap.tcb.TcbVerdict;
+import dev.cloister.attestation.nitro.NitroAppraiser;
+import dev.cloister.attestation.nitro.NitroDocument;
+import dev.cloister.attestation.nitro.NitroVerifier;
 import dev.cloister.attestation.TrustTier;
 import dev.cloister.attestation.snp.abi.ProductLine;
 import dev.cloister.attestation.snp.appraise.SnpAppraisalOptions;
@@ -39,17 +52,40 @@ import picocli.CommandLine.Model.CommandSpec;
     name = "verify",
     mixinStandardHelpOptions = true,
     description = {
-      "Verify SEV-SNP evidence (a raw 1184-byte report, or Trustee's SNP evidence JSON) and appraise it.",
-      "Verification: report signature, VCEK/VLEK chain to AMD's embedded roots, validity at --at, CRLs, certificate-to-report binding.",
-      "Appraisal: the policy (--policy; default: no debug guests, no simulated platform)."
+      "Verify TEE evidence and appraise it. Formats (--format, detected from the bytes when omitted):",
+      "  snp: a raw 1184-byte SEV-SNP report or Trustee's SNP evidence JSON. Report signature, VCEK/VLEK chain to AMD's "
+          + "embedded roots, validity at --at, CRLs, certificate-to-report binding; appraised by --policy (default: no debug "
+          + "guests, no simulated platform).",
+      "  az-snp-vtpm: Trustee's Azure SNP vTPM evidence JSON. The embedded SNP report as above, the HCL runtime claims bound "
+          + "to it, the TPM quote signed by the attested key, the PCR digest; --policy applies to the SNP report (VMPL 0 always), "
+          + "--nonce to the TPM quote, --pcr to the PCRs.",
+      "  nitro: an AWS Nitro Enclaves attestation document (COSE_Sign1, binary, hex or base64). Chain to the pinned AWS root, "
+          + "validity, COSE signature; debug enclaves refused; --pcr, --nonce, --user-data pinned.",
+      "  tdx, sgx: an Intel DCAP quote (binary, hex, base64, or Trustee's TDX/SGX evidence JSON). PCK chain to the pinned Intel "
+          + "root, QE report, quote signature. TCB status needs Intel collateral (--collateral); without it the verdict says so.",
     },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:accepted", "1:rejected (any failed check, malformed evidence included)", "2:usage error"})
 final class AttestVerify implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Parameters(paramLabel = "EVIDENCE", description = "Raw report or Trustee SNP evidence JSON.")
+  @Parameters(paramLabel = "EVIDENCE", description = "The evidence file (see the formats above).")
   Path evidence;
+
+  @Option(names = "--format", paramLabel = "FORMAT", description = "snp, tdx, sgx, nitro or az-snp-vtpm (default: detected from the bytes).")
+  String format;
+
+  @Option(names = "--pcr", paramLabel = "N=HEX", description = "nitro, az-snp-vtpm: PCR N must equal HEX (repeatable).")
+  List<String> pcrs = new ArrayList<>();
+
+  @Option(names = "--nonce", paramLabel = "HEX", description = "nitro: the document's nonce; az-snp-vtpm: the TPM quote's nonce (extraData).")
+  String nonce;
+
+  @Option(names = "--user-data", paramLabel = "HEX", description = "nitro: the document's user data.")
+  String userData;
+
+  @Option(names = "--collateral", paramLabel = "FILE|DIR", description = "tdx, sgx: Intel collateral (TCB info, QE identity, CRLs) for the TCB status.")
+  Path collateral;
 
   @Option(names = "--vcek", paramLabel = "FILE", description = "VCEK or VLEK certificate (DER or PEM).")
   Path vcek;
@@ -90,45 +126,218 @@ final class AttestVerify implements Callable<Integer> {
   @Option(names = "--json", description = "Print the verdict as JSON.")
   boolean json;
 
+  /** What one family's verification and appraisal came to: the same shape for every family. */
+  private record Verdict(String format, TrustTier status, String reason, List<Check> checks, Map<String, Object> claims) {}
+
+  /** One family's run; verification either passes whole or throws. */
+  @FunctionalInterface
+  private interface Run {
+    Verdict run(List<Check> checks) throws AttestationException;
+  }
+
   @Override
   public Integer call() {
     byte[] bytes = Inputs.read(evidence);
-    VerifyOptions options = verifyOptions();
-    SnpAppraisalOptions appraisal = appraisalOptions();
+    EvidenceFormat.Detected input = resolve(bytes);
+    requireApplicable(input.format());
+    Verdict v = switch (input.format()) {
+      case SNP -> guarded("sev-snp", checks -> snp(input.bytes(), checks));
+      case AZ_SNP_VTPM -> guarded(AzureVtpmAppraiser.FORMAT, checks -> azure(input.bytes(), checks));
+      case NITRO -> guarded(NitroAppraiser.FORMAT, checks -> nitro(input.bytes(), checks));
+      case TDX, SGX -> guarded(input.format().label(), checks -> intel(input.format(), input.bytes(), checks));
+    };
+    boolean accepted = v.status() == TrustTier.AFFIRMING;
+    String reason = !accepted && v.reason() == null ? "status " + v.status().label() : v.reason();
+    print(v.format(), accepted, v.status(), reason, v.checks(), v.claims());
+    return accepted ? ExitCodes.OK : ExitCodes.REJECTED;
+  }
+
+  /** The format named or detected, and the bytes its decoder takes; an undetectable input is a usage error. */
+  private EvidenceFormat.Detected resolve(byte[] bytes) {
+    Optional<EvidenceFormat.Detected> detected = EvidenceFormat.detect(bytes);
+    if (format == null) {
+      return detected.orElseThrow(() -> new UsageException("cannot tell the format of " + evidence + "; tried " + EvidenceFormat.TRIED
+          + ". Name it with --format (" + EvidenceFormat.NAMES + ")"));
+    }
+    EvidenceFormat named = EvidenceFormat.named(format);
+    if (detected.isPresent() && detected.get().format() != named) {
+      throw new UsageException("--format " + named.label() + ", but " + evidence + " holds " + detected.get().format().label()
+          + " evidence (from its bytes)");
+    }
+    return detected.orElse(new EvidenceFormat.Detected(named, bytes));
+  }
+
+  /** Options that mean nothing for this format are refused rather than silently ignored. */
+  private void requireApplicable(EvidenceFormat f) {
+    boolean snp = f == EvidenceFormat.SNP;
+    boolean vtpm = f == EvidenceFormat.AZ_SNP_VTPM;
+    boolean nitro = f == EvidenceFormat.NITRO;
+    boolean intel = f == EvidenceFormat.TDX || f == EvidenceFormat.SGX;
+    applies(snp, "--vcek", vcek != null, "snp");
+    applies(snp, "--chain", chain != null, "snp");
+    applies(snp, "--kds-cache", kdsCache != null, "snp");
+    applies(snp, "--kds-fetch", kdsFetch, "snp");
+    applies(snp, "--product", product != null, "snp");
+    applies(snp, "--allow-simulated", allowSimulated, "snp");
+    applies(snp, "--platform", platformDir != null, "snp");
+    applies(snp || vtpm, "--policy", policy != null, "snp, az-snp-vtpm");
+    applies(snp || vtpm, "--crl", !crls.isEmpty(), "snp, az-snp-vtpm");
+    applies(snp || vtpm, "--require-crl", requireCrl, "snp, az-snp-vtpm");
+    applies(nitro || vtpm, "--pcr", !pcrs.isEmpty(), "nitro, az-snp-vtpm");
+    applies(nitro || vtpm, "--nonce", nonce != null, "nitro, az-snp-vtpm");
+    applies(nitro, "--user-data", userData != null, "nitro");
+    applies(intel, "--collateral", collateral != null, "tdx, sgx");
+    if (collateral != null && !java.nio.file.Files.exists(collateral)) {
+      throw new UsageException("--collateral: cannot read " + collateral + ": no such file or directory");
+    }
+    if (verifyOnly && (!pcrs.isEmpty() || nonce != null || userData != null || policy != null || collateral != null)) {
+      throw new UsageException("--verify-only skips appraisal; --policy, --pcr, --nonce, --user-data and --collateral need it");
+    }
+  }
+
+  private void applies(boolean applicable, String option, boolean given, String formats) {
+    if (given && !applicable) {
+      throw new UsageException(option + " applies to " + formats + " evidence only; " + evidence + " is "
+          + (format != null ? format : "another format"));
+    }
+  }
+
+  private Verdict guarded(String formatLabel, Run run) {
     List<Check> checks = new ArrayList<>();
-    Map<String, Object> claims = Map.of();
-    String reason = null;
-    TrustTier status;
     try {
-      SnpEvidence ev = SnpEvidenceCodec.decode(bytes);
-      Optional<X509Certificate> vek = vcek != null ? Optional.of(Inputs.certificates(vcek).getFirst()) : ev.vek();
-      List<X509Certificate> supplied = new ArrayList<>(ev.chain());
-      if (chain != null) {
-        supplied.addAll(Inputs.certificates(chain));
-      }
-      VerifiedSnpReport verified = SnpVerifier.verify(new SnpEvidence(ev.report(), vek, supplied), options);
-      checks.addAll(verificationChecks(verified, options));
-      if (verifyOnly) {
-        claims = SnpClaims.of(verified);
-        status = TrustTier.AFFIRMING;
-      } else {
-        AttestationResult result = SnpAppraiser.appraise(verified, appraisal);
-        checks.addAll(result.checks());
-        claims = result.claims();
-        status = result.status();
-        reason = result.firstFailure().map(c -> c.name() + ": " + c.detail()).orElse(null);
-      }
+      return run.run(checks);
     } catch (AttestationException e) {
       checks.add(Check.fail(e.field(), e.detail()));
-      status = TrustTier.CONTRAINDICATED;
-      reason = e.getMessage();
+      return new Verdict(formatLabel, TrustTier.CONTRAINDICATED, e.getMessage(), checks, Map.of());
     }
-    boolean accepted = status == TrustTier.AFFIRMING;
-    if (!accepted && reason == null) {
-      reason = "status " + status.label();
+  }
+
+  private Verdict snp(byte[] bytes, List<Check> checks) throws AttestationException {
+    VerifyOptions options = verifyOptions();
+    SnpAppraisalOptions appraisal = appraisalOptions();
+    SnpEvidence ev = SnpEvidenceCodec.decode(bytes);
+    Optional<X509Certificate> vek = vcek != null ? Optional.of(Inputs.certificates(vcek).getFirst()) : ev.vek();
+    List<X509Certificate> supplied = new ArrayList<>(ev.chain());
+    if (chain != null) {
+      supplied.addAll(Inputs.certificates(chain));
     }
-    print(accepted, status, reason, checks, claims);
-    return accepted ? ExitCodes.OK : ExitCodes.REJECTED;
+    VerifiedSnpReport verified = SnpVerifier.verify(new SnpEvidence(ev.report(), vek, supplied), options);
+    checks.addAll(verificationChecks(verified, options));
+    if (verifyOnly) {
+      return new Verdict("sev-snp", TrustTier.AFFIRMING, null, checks, SnpClaims.of(verified));
+    }
+    return appraised("sev-snp", SnpAppraiser.appraise(verified, appraisal), checks);
+  }
+
+  private Verdict azure(byte[] bytes, List<Check> checks) throws AttestationException {
+    VerifyOptions options = verifyOptions();
+    // Azure's HCL runs in VMPL 0 and requests the report there (as Trustee's az-snp-vtpm verifier requires).
+    SnpAppraisalOptions snp = appraisalOptions().toBuilder().vmpl(0).build();
+    AzureVtpmVerifier.Verified v = AzureVtpmVerifier.verify(AzureVtpmEvidence.decode(bytes), options);
+    checks.addAll(verificationChecks(v.snp(), options));
+    checks.add(Check.pass("hcl_runtime_claims", "SHA-256 of the HCL runtime claims (with the vTPM key) is in the SNP report data"));
+    checks.add(Check.pass("tpm_quote.signature", "the TPM quote is signed by the attested vTPM key"));
+    checks.add(Check.pass("tpm_quote.pcr_digest", "the PCR values hash to the quoted digest"));
+    AttestationResult result = AzureVtpmAppraiser.appraise(v, new AzureVtpmAppraiser.Options(snp, hexOption(nonce, "--nonce"), pcrOptions()));
+    if (verifyOnly) {
+      return new Verdict(AzureVtpmAppraiser.FORMAT, TrustTier.AFFIRMING, null, checks, result.claims());
+    }
+    return appraised(AzureVtpmAppraiser.FORMAT, result, checks);
+  }
+
+  private Verdict nitro(byte[] bytes, List<Check> checks) throws AttestationException {
+    Clock clock = clock();
+    NitroDocument d = NitroVerifier.verify(bytes, clock);
+    checks.add(Check.pass("chain", "the document's certificate chains to the pinned AWS Nitro root"));
+    checks.add(Check.pass("validity", "every certificate valid at " + clock.instant()));
+    checks.add(Check.pass("signature", "COSE_Sign1 ES384 signature verifies with the document's certificate"));
+    if (verifyOnly) {
+      return new Verdict(NitroAppraiser.FORMAT, TrustTier.AFFIRMING, null, checks, NitroAppraiser.claims(d));
+    }
+    var o = new NitroAppraiser.Options(false, pcrOptions(), hexOption(nonce, "--nonce"), hexOption(userData, "--user-data"), Optional.empty());
+    return appraised(NitroAppraiser.FORMAT, NitroAppraiser.appraise(d, o), checks);
+  }
+
+  private Verdict intel(EvidenceFormat f, byte[] bytes, List<Check> checks) throws AttestationException {
+    Clock clock = clock();
+    byte[] quote = bytes;
+    if (bytes.length > 0 && bytes[0] == '{') {
+      quote = f == EvidenceFormat.TDX ? TdxEvidence.decode(bytes).quote() : SgxEvidence.decode(bytes).quote();
+    }
+    DcapQuote q = DcapVerifier.verify(quote, clock);
+    if (q.tdx() != (f == EvidenceFormat.TDX)) {
+      throw new MalformedEvidenceException("quote.tee_type", "a " + (q.tdx() ? "TDX" : "SGX") + " quote, not " + f.label());
+    }
+    checks.add(Check.pass("pck_chain", "the PCK certificate chains to the pinned Intel SGX Root CA, every certificate valid at " + clock.instant()));
+    checks.add(Check.pass("qe_report", "the QE report is signed by the PCK key and binds the attestation key"));
+    checks.add(Check.pass("signature", "the quote is signed by its attestation key"));
+    Map<String, Object> claims = IntelClaims.of(q);
+    if (verifyOnly) {
+      claims.put("tcb_status", null);
+      claims.put("advisory_ids", List.of());
+      return new Verdict(f.label(), TrustTier.AFFIRMING, null, checks, claims);
+    }
+    if (collateral == null) {
+      claims.put("tcb_status", null);
+      claims.put("advisory_ids", List.of());
+      checks.add(Check.warn("tcb_status", "not evaluated: the TCB status needs Intel collateral (--collateral)"));
+      return new Verdict(f.label(), TrustTier.WARNING, "tcb_status: not evaluated: the TCB status needs Intel collateral (--collateral)", checks, claims);
+    }
+    TcbVerdict tcb = IntelCollateral.evaluate(q, collateral, clock);
+    claims.put("tcb_status", tcb.status().label());
+    claims.put("advisory_ids", tcb.advisoryIds());
+    Check c = switch (tcb.status()) {
+      case UP_TO_DATE -> Check.pass("tcb_status", tcb.status().label());
+      case REVOKED -> Check.fail("tcb_status", tcb.status().label());
+      default -> Check.warn("tcb_status", tcb.status().label() + (tcb.advisoryIds().isEmpty() ? "" : " " + tcb.advisoryIds()));
+    };
+    checks.add(c);
+    TrustTier status = c.outcome();
+    return new Verdict(f.label(), status, status == TrustTier.AFFIRMING ? null : "tcb_status: " + c.detail(), checks, claims);
+  }
+
+  private static Verdict appraised(String formatLabel, AttestationResult result, List<Check> checks) {
+    checks.addAll(result.checks());
+    return new Verdict(formatLabel, result.status(), result.firstFailure().map(c -> c.name() + ": " + c.detail()).orElse(null), checks, result.claims());
+  }
+
+  private Clock clock() {
+    return at != null ? Clock.fixed(Inputs.time(at), ZoneOffset.UTC) : Clock.systemUTC();
+  }
+
+  private static Optional<Octets> hexOption(String value, String option) {
+    if (value == null) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(Octets.fromHex(value));
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(option + ": " + e.getMessage());
+    }
+  }
+
+  private Map<Integer, Octets> pcrOptions() {
+    Map<Integer, Octets> out = new java.util.TreeMap<>();
+    for (String p : pcrs) {
+      int eq = p.indexOf('=');
+      int index;
+      try {
+        index = Integer.parseInt(p.substring(0, Math.max(eq, 0)));
+      } catch (NumberFormatException e) {
+        index = -1;
+      }
+      if (eq < 0 || index < 0 || index > 31) {
+        throw new UsageException("--pcr: expected N=HEX with N in 0..31, got '" + p + "'");
+      }
+      Octets v = hexOption(p.substring(eq + 1), "--pcr " + index).orElseThrow();
+      if (v.length() != 32 && v.length() != 48 && v.length() != 64) {
+        throw new UsageException("--pcr " + index + ": a PCR value is 32, 48 or 64 bytes, got " + v.length());
+      }
+      if (out.put(index, v) != null) {
+        throw new UsageException("--pcr " + index + " given twice");
+      }
+    }
+    return out;
   }
 
   private VerifyOptions verifyOptions() {
@@ -189,12 +398,12 @@ final class AttestVerify implements Callable<Integer> {
     return out;
   }
 
-  private void print(boolean accepted, TrustTier status, String reason, List<Check> checks, Map<String, Object> claims) {
+  private void print(String formatLabel, boolean accepted, TrustTier status, String reason, List<Check> checks, Map<String, Object> claims) {
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("verdict", accepted ? "accepted" : "rejected");
-      m.put("format", "sev-snp");
+      m.put("format", formatLabel);
       m.put("status", status.label());
       m.put("reason", reason);
       List<Map<String, Object>> cs = new ArrayList<>();
@@ -210,16 +419,17 @@ final class AttestVerify implements Callable<Integer> {
       Output.json(out, m);
       return;
     }
-    out.println((accepted ? "ACCEPTED" : "REJECTED") + "  sev-snp  status " + status.label() + (reason == null ? "" : "  (" + reason + ")"));
+    out.println((accepted ? "ACCEPTED" : "REJECTED") + "  " + formatLabel + "  status " + status.label() + (reason == null ? "" : "  (" + reason + ")"));
     out.println();
     Output.table(out, List.of("CHECK", "OUTCOME", "DETAIL"),
         checks.stream().map(c -> List.of(c.name(), c.outcome().label(), c.detail())).toList());
     if (!claims.isEmpty()) {
       out.println();
       Map<String, Object> summary = new LinkedHashMap<>();
-      for (String k : List.of("platform", "product", "measurement", "host_data", "report_data", "vmpl", "chip_id")) {
+      for (String k : List.of("platform", "tee", "product", "measurement", "host_data", "report_data", "vmpl", "chip_id", "module_id",
+          "mr_td", "mr_enclave", "mr_signer", "tcb_status", "advisory_ids", "user_data", "nonce", "tpm_nonce", "pcrs")) {
         if (claims.containsKey(k)) {
-          summary.put(k, claims.get(k));
+          summary.put(k, claims.get(k) == null ? "not evaluated" : claims.get(k));
         }
       }
       Output.keyValues(out, summary);

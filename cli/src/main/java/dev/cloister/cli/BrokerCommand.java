@@ -3,6 +3,7 @@ package dev.cloister.cli;
 import dev.cloister.attestation.snp.verify.TrustAnchor;
 import dev.cloister.broker.Broker;
 import dev.cloister.broker.BrokerInit;
+import dev.cloister.broker.kbs.TeeRegistry;
 import dev.cloister.enclave.simulated.SimulatedSnpPlatform;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -11,6 +12,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -89,6 +91,10 @@ final class BrokerCommand implements Runnable {
     @Option(names = "--session-timeout", paramLabel = "SECONDS", defaultValue = "300")
     long sessionSeconds;
 
+    @Option(names = "--tee", paramLabel = "FAMILY", split = ",",
+        description = "KBS tee families to accept, comma-separated (default: all of snp, az-snp-vtpm, nitro).")
+    List<String> tees;
+
     @Override
     public Integer call() throws Exception {
       if (port < 0 || port > 65535) {
@@ -103,7 +109,8 @@ final class BrokerCommand implements Runnable {
             + dir + "; it protects nothing. Every token and audit entry records this.");
       }
       Broker.Options o = new Broker.Options(dataDir, bind, port, Optional.ofNullable(tlsCert), Optional.ofNullable(tlsKey),
-          allowSimulated, simulated, Clock.systemUTC(), Duration.ofSeconds(sessionSeconds), Duration.ofMinutes(5));
+          allowSimulated, simulated, Clock.systemUTC(), Duration.ofSeconds(sessionSeconds), Duration.ofMinutes(5),
+          tees == null ? TeeRegistry.known() : Set.copyOf(tees), TeeRegistry.defaultNitroRoots());
       Broker broker;
       try {
         broker = Broker.start(o);

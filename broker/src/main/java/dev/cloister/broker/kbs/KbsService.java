@@ -118,11 +118,12 @@ public final class KbsService {
       String platform = result.platform().label();
       String reason = result.firstFailure().map(c -> c.name() + ": " + c.detail()).orElse("");
       // The binding is checked here, by the protocol, whatever the appraisal options say.
-      if (!(result.claims().get("report_data") instanceof String rd)
+      if (!(result.claims().get(verifier.bindingClaim()) instanceof String rd)
           || !MessageDigest.isEqual(rd.getBytes(java.nio.charset.StandardCharsets.US_ASCII),
               HexFormat.of().formatHex(expected).getBytes(java.nio.charset.StandardCharsets.US_ASCII))) {
-        audit.attestation(session.id(), session.tee(), platform, result.status().label(), measurement, claimsDigest(result), reason);
-        throw KbsProblem.unauthenticated("binding-failed", "REPORT_DATA does not bind this session's nonce and TEE key");
+        audit.attestation(session.id(), session.tee(), platform, result.status().label(), measurement, claimsDigest(result),
+            reason.isEmpty() ? verifier.bindingClaim() + ": does not bind the session" : reason);
+        throw KbsProblem.unauthenticated("binding-failed", verifier.bindingClaim() + " does not bind this session's nonce and TEE key");
       }
       Map<String, Object> claims = new LinkedHashMap<>(result.claims());
       Map<String, Object> runtimeClaims = new LinkedHashMap<>();

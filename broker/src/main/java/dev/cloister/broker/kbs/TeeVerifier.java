@@ -17,6 +17,20 @@ public interface TeeVerifier {
    */
   AttestationResult attest(JsonNode evidence, byte[] expectedReportData) throws AttestationException;
 
-  /** The report-data size of this family (64 for SEV-SNP). */
+  /**
+   * How many bytes of the KBS runtime-data digest this family's evidence carries: the SHA-384
+   * digest zero-padded to 64 for fixed 64-byte REPORT_DATA fields (SEV-SNP, TDX, SGX), the 48-byte
+   * digest itself for variable-length fields (the vTPM quote nonce, Nitro's user data), as
+   * Trustee's verifiers compare them.
+   */
   int reportDataSize();
+
+  /**
+   * The claim of the appraisal that must equal the expected report data, in hex: the broker checks
+   * it again itself, whatever the appraisal did. {@code report_data} unless the family binds the
+   * session elsewhere.
+   */
+  default String bindingClaim() {
+    return "report_data";
+  }
 }

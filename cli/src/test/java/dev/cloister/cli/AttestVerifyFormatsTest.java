@@ -1,0 +1,167 @@
+package dev.cloister.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cloister.attestation.testing.Vectors;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.HexFormat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code attest verify} on every family other than SEV-SNP, on real evidence read in place, each at
+ * a time inside its certificates' validity (INDEX.md): AWS Nitro documents from
+ * evervault/attestation-doc-validation@084ba28 (test-data/, §4), Azure SNP vTPM evidence from
+ * confidential-containers/trustee@78962cd (deps/verifier/test_data/az-snp-vtpm, §1c), Intel DCAP
+ * quotes from Phala-Network/dcap-qvl@9bffe30 (sample/, §2, §3) and Trustee's TDX quote.
+ */
+class AttestVerifyFormatsTest {
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final String NITRO = "attestation-doc-validation/test-data/beta/valid-attestation-doc-bytes";
+  static final String NITRO_GA_BASE64 = "attestation-doc-validation/test-data/valid-attestation-doc-base64";
+  static final String AZURE = "trustee/deps/verifier/test_data/az-snp-vtpm/evidence-v1.json";
+  static final String TDX = "dcap-qvl/sample/tdx_quote";
+  static final String SGX = "dcap-qvl/sample/sgx_quote";
+
+  static String path(String vector) {
+    return Vectors.require(vector).toString();
+  }
+
+  static JsonNode json(CliRunner r) throws Exception {
+    return JSON.readTree(r.out());
+  }
+
+  @Test
+  void nitroDocumentIsDetectedVerifiedAndPinned() throws Exception {
+    CliRunner r = CliRunner.run("attest", "verify", path(NITRO), "--at", "2022-10-13T10:00:00Z", "--json");
+    assertThat(r.exit()).as(r.out() + r.err()).isZero();
+    JsonNode j = json(r);
+    assertThat(j.get("format").asText()).isEqualTo("nitro");
+    assertThat(j.get("claims").get("platform").asText()).isEqualTo("hardware");
+    String pcr0 = j.get("claims").get("pcrs").get("0").asText();
+    assertThat(pcr0).startsWith("f4d48b81");
+
+    CliRunner pinned = CliRunner.run("attest", "verify", path(NITRO), "--format", "nitro", "--at", "2022-10-13T10:00:00Z", "--pcr", "0=" + pcr0);
+    assertThat(pinned.exit()).as(pinned.out()).isZero();
+    assertThat(pinned.out()).contains("ACCEPTED  nitro").contains("pcrs.0");
+    CliRunner wrong = CliRunner.run("attest", "verify", path(NITRO), "--at", "2022-10-13T10:00:00Z", "--pcr", "0=" + "00".repeat(48), "--json");
+    assertThat(wrong.exit()).isEqualTo(1);
+    assertThat(json(wrong).get("reason").asText()).startsWith("pcr0");
+    CliRunner nonce = CliRunner.run("attest", "verify", path(NITRO), "--at", "2022-10-13T10:00:00Z", "--nonce", "01", "--json");
+    assertThat(nonce.exit()).isEqualTo(1);
+    assertThat(json(nonce).get("reason").asText()).startsWith("nonce");
+    CliRunner expired = CliRunner.run("attest", "verify", path(NITRO), "--at", "2022-10-13T12:00:00Z");
+    assertThat(expired.exit()).isEqualTo(1);
+    assertThat(expired.out()).contains("REJECTED").contains(".validity");
+  }
+
+  @Test
+  void base64NitroDocumentFromADebugEnclaveIsGenuineButRejected() throws Exception {
+    CliRunner r = CliRunner.run("attest", "verify", path(NITRO_GA_BASE64), "--at", "2023-09-18T15:10:00Z", "--json");
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(json(r).get("format").asText()).isEqualTo("nitro");
+    assertThat(json(r).get("reason").asText()).startsWith("debug");
+    CliRunner genuine = CliRunner.run("attest", "verify", path(NITRO_GA_BASE64), "--at", "2023-09-18T15:10:00Z", "--verify-only");
+    assertThat(genuine.exit()).as(genuine.out()).isZero();
+  }
+
+  @Test
+  void azureVtpmEvidenceIsDetectedVerifiedAndPinned() throws Exception {
+    String at = "2026-06-01T00:00:00Z"; // inside the VCEK's validity, as in AzureVtpmVerifierTest
+    CliRunner r = CliRunner.run("attest", "verify", path(AZURE), "--at", at, "--json",
+        "--nonce", HexFormat.of().formatHex("challenge".getBytes(StandardCharsets.US_ASCII)),
+        "--pcr", "0=e15c44796beabf46abcec7c57e590942041e47497e4ec27571c8b7664f48dced");
+    assertThat(r.exit()).as(r.out() + r.err()).isZero();
+    JsonNode j = json(r);
+    assertThat(j.get("format").asText()).isEqualTo("az-snp-vtpm");
+    assertThat(j.get("claims").get("platform").asText()).isEqualTo("hardware");
+    assertThat(j.get("claims").get("pcrs")).hasSize(24);
+    assertThat(j.get("claims").get("measurement").asText()).isNotEmpty();
+    assertThat(j.get("checks").toString()).contains("tpm_quote.signature").contains("hcl_runtime_claims");
+
+    CliRunner wrongNonce = CliRunner.run("attest", "verify", path(AZURE), "--at", at, "--nonce", "00", "--json");
+    assertThat(wrongNonce.exit()).isEqualTo(1);
+    assertThat(json(wrongNonce).get("reason").asText()).startsWith("tpm_nonce");
+    CliRunner expired = CliRunner.run("attest", "verify", path(AZURE), "--at", "2033-01-01T00:00:00Z", "--json");
+    assertThat(expired.exit()).isEqualTo(1);
+    assertThat(json(expired).get("verdict").asText()).isEqualTo("rejected");
+  }
+
+  @Test
+  void dcapQuotesAreVerifiedButTheirTcbStatusNeedsCollateral(@TempDir Path tmp) throws Exception {
+    // dcap-qvl tests this sample at 2025-07-19T10:00:34Z (could_parse_tdx_quote).
+    String at = "2025-07-19T10:00:34Z";
+    CliRunner r = CliRunner.run("attest", "verify", path(TDX), "--at", at, "--json");
+    assertThat(r.exit()).as(r.out() + r.err()).isEqualTo(1);
+    JsonNode j = json(r);
+    assertThat(j.get("format").asText()).isEqualTo("tdx");
+    assertThat(j.get("status").asText()).isEqualTo("warning");
+    assertThat(j.get("reason").asText()).contains("--collateral");
+    assertThat(j.get("claims").get("platform").asText()).isEqualTo("hardware");
+    assertThat(j.get("claims").get("tcb_status").isNull()).isTrue();
+    assertThat(j.get("claims").get("advisory_ids")).isEmpty();
+    assertThat(j.get("checks").toString()).contains("pck_chain").contains("qe_report");
+    CliRunner human = CliRunner.run("attest", "verify", path(TDX), "--at", at);
+    assertThat(human.out()).contains("REJECTED  tdx").contains("tcb_status").contains("not evaluated");
+
+    CliRunner cryptoOnly = CliRunner.run("attest", "verify", path(TDX), "--at", at, "--verify-only", "--json");
+    assertThat(cryptoOnly.exit()).isZero();
+    // Collateral is accepted as an option, but nothing pretends to evaluate it yet.
+    CliRunner collateral = CliRunner.run("attest", "verify", path(TDX), "--at", at, "--collateral", path("dcap-qvl/sample/tdx_quote_collateral.json"));
+    assertThat(collateral.exit()).isEqualTo(2);
+    assertThat(collateral.err()).contains("not yet supported");
+
+    // SGX: report data "Hello, world!" and MRENCLAVE 33d8736d... (INDEX.md §3).
+    CliRunner sgx = CliRunner.run("attest", "verify", path(SGX), "--at", "2025-07-19T10:01:17Z", "--verify-only", "--json");
+    assertThat(sgx.exit()).as(sgx.out()).isZero();
+    JsonNode s = json(sgx).get("claims");
+    assertThat(json(sgx).get("format").asText()).isEqualTo("sgx");
+    assertThat(s.get("mr_enclave").asText()).startsWith("33d8736d");
+    assertThat(s.get("report_data").asText()).startsWith(HexFormat.of().formatHex("Hello, world!".getBytes(StandardCharsets.US_ASCII)));
+
+    // Trustee's TDX evidence JSON and a hex-text quote are detected too.
+    Path trustee = tmp.resolve("tdx-evidence.json");
+    Files.writeString(trustee, JSON.createObjectNode()
+        .put("quote", Base64.getEncoder().encodeToString(Vectors.read("trustee/deps/verifier/test_data/tdx_quote_4.dat"))).toString());
+    CliRunner fromJson = CliRunner.run("attest", "verify", trustee.toString(), "--at", "2024-01-01T00:00:00Z", "--verify-only", "--json");
+    assertThat(fromJson.exit()).as(fromJson.out() + fromJson.err()).isZero();
+    assertThat(json(fromJson).get("claims").get("mr_td").asText()).startsWith("705ee938");
+    CliRunner hex = CliRunner.run("attest", "verify", path("dcap-qvl/sample/tdx-quote.hex"), "--at", "2025-01-01T00:00:00Z", "--verify-only", "--json");
+    assertThat(hex.exit()).as(hex.out() + hex.err()).isZero();
+    assertThat(json(hex).get("format").asText()).isEqualTo("tdx");
+  }
+
+  @Test
+  void undetectableMismatchedAndMisappliedInputsAreUsageErrors(@TempDir Path tmp) throws Exception {
+    Path junk = tmp.resolve("junk");
+    Files.write(junk, new byte[] {1, 2, 3});
+    CliRunner unknown = CliRunner.run("attest", "verify", junk.toString());
+    assertThat(unknown.exit()).isEqualTo(2);
+    assertThat(unknown.err()).contains("cannot tell the format").contains("COSE_Sign1").contains("DCAP").contains("--format");
+
+    CliRunner mismatch = CliRunner.run("attest", "verify", path(NITRO), "--format", "tdx", "--at", "2022-10-13T10:00:00Z");
+    assertThat(mismatch.exit()).isEqualTo(2);
+    assertThat(mismatch.err()).contains("--format tdx").contains("nitro");
+    CliRunner snpAsNitro = CliRunner.run("attest", "verify", path("trustee/attestation-service/tests/e2e/evidence.json"), "--format", "nitro");
+    assertThat(snpAsNitro.exit()).isEqualTo(2);
+    assertThat(snpAsNitro.err()).contains("snp");
+
+    assertThat(CliRunner.run("attest", "verify", path(NITRO), "--format", "cca").exit()).isEqualTo(2);
+    CliRunner pcrOnSnp = CliRunner.run("attest", "verify", path("trustee/attestation-service/tests/e2e/evidence.json"), "--pcr", "0=00");
+    assertThat(pcrOnSnp.exit()).isEqualTo(2);
+    assertThat(pcrOnSnp.err()).contains("--pcr applies to nitro, az-snp-vtpm");
+    assertThat(CliRunner.run("attest", "verify", path(NITRO), "--pcr", "zero=00", "--at", "2022-10-13T10:00:00Z").exit()).isEqualTo(2);
+    assertThat(CliRunner.run("attest", "verify", path(TDX), "--vcek", path(TDX)).exit()).isEqualTo(2);
+    assertThat(CliRunner.run("attest", "verify", path(TDX), "--collateral", tmp.resolve("none").toString()).exit()).isEqualTo(2);
+    // A named format whose decoder refuses the bytes: malformed evidence, rejected.
+    CliRunner named = CliRunner.run("attest", "verify", junk.toString(), "--format", "nitro", "--json");
+    assertThat(named.exit()).isEqualTo(1);
+    assertThat(json(named).get("reason").asText()).startsWith("nitro");
+    assertThat(named.out() + named.err()).doesNotContain("\tat ");
+  }
+}
