@@ -12,10 +12,17 @@ import dev.cloister.attestation.dcap.DcapQuote;
 import dev.cloister.attestation.dcap.DcapVerifier;
 import dev.cloister.attestation.dcap.evidence.SgxEvidence;
 import dev.cloister.attestation.dcap.evidence.TdxEvidence;
+import dev.cloister.attestation.dcap.appraise.DcapAppraiser;
+import dev.cloister.attestation.dcap.appraise.SgxAppraisalOptions;
+import dev.cloister.attestation.dcap.appraise.TcbPolicy;
+import dev.cloister.attestation.dcap.appraise.TdxAppraisalOptions;
+import dev.cloister.attestation.dcap.ccel.CcelEventLog;
+import dev.cloister.attestation.dcap.tcb.CollateralVerifier;
 import dev.cloister.attestation.dcap.tcb.TcbVerdict;
 import dev.cloister.attestation.nitro.NitroAppraiser;
 import dev.cloister.attestation.nitro.NitroDocument;
 import dev.cloister.attestation.nitro.NitroVerifier;
+import dev.cloister.attestation.PlatformKind;
 import dev.cloister.attestation.TrustTier;
 import dev.cloister.attestation.snp.abi.ProductLine;
 import dev.cloister.attestation.snp.appraise.SnpAppraisalOptions;
@@ -261,8 +268,15 @@ final class AttestVerify implements Callable<Integer> {
   private Verdict intel(EvidenceFormat f, byte[] bytes, List<Check> checks) throws AttestationException {
     Clock clock = clock();
     byte[] quote = bytes;
+    Optional<byte[]> eventLog = Optional.empty();
     if (bytes.length > 0 && bytes[0] == '{') {
-      quote = f == EvidenceFormat.TDX ? TdxEvidence.decode(bytes).quote() : SgxEvidence.decode(bytes).quote();
+      if (f == EvidenceFormat.TDX) {
+        TdxEvidence ev = TdxEvidence.decode(bytes);
+        quote = ev.quote();
+        eventLog = ev.ccEventlog();
+      } else {
+        quote = SgxEvidence.decode(bytes).quote();
+      }
     }
     DcapQuote q = DcapVerifier.verify(quote, clock);
     if (q.tdx() != (f == EvidenceFormat.TDX)) {
@@ -271,34 +285,49 @@ final class AttestVerify implements Callable<Integer> {
     checks.add(Check.pass("pck_chain", "the PCK certificate chains to the pinned Intel SGX Root CA, every certificate valid at " + clock.instant()));
     checks.add(Check.pass("qe_report", "the QE report is signed by the PCK key and binds the attestation key"));
     checks.add(Check.pass("signature", "the quote is signed by its attestation key"));
-    Map<String, Object> claims = IntelClaims.of(q);
+    Optional<TcbVerdict> tcb = Optional.empty();
+    if (collateral != null) {
+      dev.cloister.attestation.dcap.tcb.IntelCollateral c;
+      try {
+        c = dev.cloister.attestation.dcap.tcb.IntelCollateral.load(collateral);
+      } catch (java.io.IOException e) {
+        throw new UsageException("--collateral: cannot read " + collateral + ": " + e.getMessage());
+      }
+      tcb = Optional.of(CollateralVerifier.intel(clock).verify(q, c));
+      checks.add(Check.pass("collateral", "TCB info and QE identity signed by Intel, CRLs checked, all valid at " + clock.instant()));
+    }
+    // Without collateral the TCB status is unknown: a warning here (the person asked to look), never affirming.
+    TcbPolicy tcbPolicy = TcbPolicy.builder().requireCollateral(collateral != null).build();
+    AttestationResult result;
+    if (f == EvidenceFormat.TDX) {
+      TdxAppraisalOptions.Builder o = TdxAppraisalOptions.builder().tcb(tcbPolicy);
+      if (eventLog.isPresent()) {
+        o.eventLog(CcelEventLog.parse(eventLog.get()));
+      }
+      result = DcapAppraiser.appraise(q, PlatformKind.HARDWARE, tcb, o.build());
+    } else {
+      result = DcapAppraiser.appraise(q, PlatformKind.HARDWARE, tcb, SgxAppraisalOptions.builder().tcb(tcbPolicy).build());
+    }
+    // tcb_status and advisory_ids are always shown for Intel, null and empty when not evaluated.
+    Map<String, Object> claims = new java.util.LinkedHashMap<>(result.claims());
+    claims.putIfAbsent("tcb_status", null);
+    claims.putIfAbsent("advisory_ids", List.of());
     if (verifyOnly) {
-      claims.put("tcb_status", null);
-      claims.put("advisory_ids", List.of());
       return new Verdict(f.label(), TrustTier.AFFIRMING, null, checks, claims);
     }
-    if (collateral == null) {
-      claims.put("tcb_status", null);
-      claims.put("advisory_ids", List.of());
-      checks.add(Check.warn("tcb_status", "not evaluated: the TCB status needs Intel collateral (--collateral)"));
-      return new Verdict(f.label(), TrustTier.WARNING, "tcb_status: not evaluated: the TCB status needs Intel collateral (--collateral)", checks, claims);
-    }
-    TcbVerdict tcb = IntelCollateral.evaluate(q, collateral, clock);
-    claims.put("tcb_status", tcb.status().label());
-    claims.put("advisory_ids", tcb.advisoryIds());
-    Check c = switch (tcb.status()) {
-      case UP_TO_DATE -> Check.pass("tcb_status", tcb.status().label());
-      case REVOKED -> Check.fail("tcb_status", tcb.status().label());
-      default -> Check.warn("tcb_status", tcb.status().label() + (tcb.advisoryIds().isEmpty() ? "" : " " + tcb.advisoryIds()));
-    };
-    checks.add(c);
-    TrustTier status = c.outcome();
-    return new Verdict(f.label(), status, status == TrustTier.AFFIRMING ? null : "tcb_status: " + c.detail(), checks, claims);
+    checks.addAll(result.checks());
+    return new Verdict(f.label(), result.status(), reason(result), checks, claims);
+  }
+
+  /** Why a result is not affirming: its first failure, else its first warning. */
+  private static String reason(AttestationResult result) {
+    return result.checks().stream().filter(c -> c.outcome() != TrustTier.AFFIRMING && c.outcome() != TrustTier.NONE)
+        .filter(c -> c.outcome() == result.status()).findFirst().map(c -> c.name() + ": " + c.detail()).orElse(null);
   }
 
   private static Verdict appraised(String formatLabel, AttestationResult result, List<Check> checks) {
     checks.addAll(result.checks());
-    return new Verdict(formatLabel, result.status(), result.firstFailure().map(c -> c.name() + ": " + c.detail()).orElse(null), checks, result.claims());
+    return new Verdict(formatLabel, result.status(), reason(result), checks, result.claims());
   }
 
   private Clock clock() {

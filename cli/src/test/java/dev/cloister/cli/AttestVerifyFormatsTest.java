@@ -93,7 +93,7 @@ class AttestVerifyFormatsTest {
   }
 
   @Test
-  void dcapQuotesAreVerifiedButTheirTcbStatusNeedsCollateral(@TempDir Path tmp) throws Exception {
+  void dcapQuotesAreVerifiedAndTheirTcbStatusComesFromCollateral(@TempDir Path tmp) throws Exception {
     // dcap-qvl tests this sample at 2025-07-19T10:00:34Z (could_parse_tdx_quote).
     String at = "2025-07-19T10:00:34Z";
     CliRunner r = CliRunner.run("attest", "verify", path(TDX), "--at", at, "--json");
@@ -101,20 +101,32 @@ class AttestVerifyFormatsTest {
     JsonNode j = json(r);
     assertThat(j.get("format").asText()).isEqualTo("tdx");
     assertThat(j.get("status").asText()).isEqualTo("warning");
-    assertThat(j.get("reason").asText()).contains("--collateral");
+    assertThat(j.get("reason").asText()).contains("no Intel collateral");
     assertThat(j.get("claims").get("platform").asText()).isEqualTo("hardware");
     assertThat(j.get("claims").get("tcb_status").isNull()).isTrue();
     assertThat(j.get("claims").get("advisory_ids")).isEmpty();
     assertThat(j.get("checks").toString()).contains("pck_chain").contains("qe_report");
     CliRunner human = CliRunner.run("attest", "verify", path(TDX), "--at", at);
-    assertThat(human.out()).contains("REJECTED  tdx").contains("tcb_status").contains("not evaluated");
+    assertThat(human.out()).contains("REJECTED  tdx").contains("tcb_status").contains("no Intel collateral");
 
     CliRunner cryptoOnly = CliRunner.run("attest", "verify", path(TDX), "--at", at, "--verify-only", "--json");
     assertThat(cryptoOnly.exit()).isZero();
-    // Collateral is accepted as an option, but nothing pretends to evaluate it yet.
-    CliRunner collateral = CliRunner.run("attest", "verify", path(TDX), "--at", at, "--collateral", path("dcap-qvl/sample/tdx_quote_collateral.json"));
-    assertThat(collateral.exit()).isEqualTo(2);
-    assertThat(collateral.err()).contains("not yet supported");
+    // With its collateral the dcap-qvl sample is UpToDate (could_parse_tdx_quote) and affirmed.
+    CliRunner collateral = CliRunner.run("attest", "verify", path(TDX), "--at", at, "--collateral", path("dcap-qvl/sample/tdx_quote_collateral.json"), "--json");
+    assertThat(collateral.exit()).as(collateral.out() + collateral.err()).isZero();
+    assertThat(json(collateral).get("claims").get("tcb_status").asText()).isEqualTo("UpToDate");
+    assertThat(json(collateral).get("claims").get("advisory_ids")).isEmpty();
+    // The SGX sample: ConfigurationAndSWHardeningNeeded with two advisories (could_parse_sgx_quote), refused by default.
+    CliRunner sgxTcb = CliRunner.run("attest", "verify", path(SGX), "--at", "2025-07-19T10:01:17Z", "--collateral", path("dcap-qvl/sample/sgx_quote_collateral.json"), "--json");
+    assertThat(sgxTcb.exit()).as(sgxTcb.out() + sgxTcb.err()).isEqualTo(1);
+    assertThat(json(sgxTcb).get("claims").get("tcb_status").asText()).isEqualTo("ConfigurationAndSWHardeningNeeded");
+    assertThat(json(sgxTcb).get("claims").get("advisory_ids").toString()).isEqualTo("[\"INTEL-SA-00289\",\"INTEL-SA-00615\"]");
+    assertThat(json(sgxTcb).get("status").asText()).isEqualTo("contraindicated");
+    // The outdated sample matches no TCB level: rejected with that reason.
+    CliRunner outdated = CliRunner.run("attest", "verify", path("dcap-qvl/sample/tdx_quote_outdated"), "--at", "2026-03-20T10:41:14Z", "--collateral",
+        path("dcap-qvl/sample/tdx_quote_outdated_collateral.json"), "--json");
+    assertThat(outdated.exit()).isEqualTo(1);
+    assertThat(json(outdated).get("reason").asText()).contains("no matching TCB level");
 
     // SGX: report data "Hello, world!" and MRENCLAVE 33d8736d... (INDEX.md §3).
     CliRunner sgx = CliRunner.run("attest", "verify", path(SGX), "--at", "2025-07-19T10:01:17Z", "--verify-only", "--json");
