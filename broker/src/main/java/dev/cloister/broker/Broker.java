@@ -9,6 +9,9 @@ import dev.cloister.attestation.snp.verify.TrustAnchor;
 import dev.cloister.broker.http.BrokerHttp;
 import dev.cloister.broker.kbs.KbsService;
 import dev.cloister.broker.kbs.Sessions;
+import dev.cloister.attestation.dcap.tcb.CollateralDirectory;
+import dev.cloister.attestation.dcap.tcb.CollateralSource;
+import dev.cloister.attestation.dcap.tcb.PcsClient;
 import dev.cloister.broker.kbs.TeeRegistry;
 import dev.cloister.broker.kbs.TeeVerifier;
 import dev.cloister.broker.release.ReferenceValueStore;
@@ -53,6 +56,8 @@ public final class Broker implements AutoCloseable {
    * @param simulatedAnchors roots of simulated platforms to trust; used only with {@code allowSimulated}
    * @param tees the KBS {@code tee} families accepted (default: every registered family, see {@link TeeRegistry})
    * @param nitroRoots the AWS Nitro roots trusted for {@code tee: "nitro"} (default: the embedded G1 root)
+   * @param intelPcs Intel PCS or a PCCS to fetch TDX/SGX collateral from; empty (the default) reads
+   *     it offline from {@code <dataDir>/intel-collateral} (see {@link CollateralDirectory})
    */
   public record Options(
       Path dataDir,
@@ -66,13 +71,15 @@ public final class Broker implements AutoCloseable {
       Duration sessionTimeout,
       Duration tokenLifetime,
       Set<String> tees,
-      List<X509Certificate> nitroRoots) {
+      List<X509Certificate> nitroRoots,
+      Optional<URI> intelPcs) {
     public Options {
       Objects.requireNonNull(dataDir, "dataDir");
       Objects.requireNonNull(bind, "bind");
       simulatedAnchors = List.copyOf(simulatedAnchors);
       tees = Set.copyOf(tees);
       nitroRoots = List.copyOf(nitroRoots);
+      Objects.requireNonNull(intelPcs, "intelPcs");
       if (tlsCert.isPresent() != tlsKey.isPresent()) {
         throw new IllegalArgumentException("--tls-cert and --tls-key go together");
       }
@@ -81,25 +88,30 @@ public final class Broker implements AutoCloseable {
     /** Loopback, plain HTTP, every hardware TEE family, no simulation, 5-minute sessions and tokens. */
     public static Options loopback(Path dataDir, int port) {
       return new Options(dataDir, "127.0.0.1", port, Optional.empty(), Optional.empty(), false, List.of(), Clock.systemUTC(),
-          Duration.ofMinutes(5), Duration.ofMinutes(5), TeeRegistry.known(), TeeRegistry.defaultNitroRoots());
+          Duration.ofMinutes(5), Duration.ofMinutes(5), TeeRegistry.known(), TeeRegistry.defaultNitroRoots(), Optional.empty());
     }
 
     public Options withSimulation(List<TrustAnchor> anchors) {
-      return new Options(dataDir, bind, port, tlsCert, tlsKey, true, anchors, clock, sessionTimeout, tokenLifetime, tees, nitroRoots);
+      return new Options(dataDir, bind, port, tlsCert, tlsKey, true, anchors, clock, sessionTimeout, tokenLifetime, tees, nitroRoots, intelPcs);
     }
 
     public Options withClock(Clock c) {
-      return new Options(dataDir, bind, port, tlsCert, tlsKey, allowSimulated, simulatedAnchors, c, sessionTimeout, tokenLifetime, tees, nitroRoots);
+      return new Options(dataDir, bind, port, tlsCert, tlsKey, allowSimulated, simulatedAnchors, c, sessionTimeout, tokenLifetime, tees, nitroRoots, intelPcs);
     }
 
     /** Accept only these KBS {@code tee} families. */
     public Options withTees(Set<String> t) {
-      return new Options(dataDir, bind, port, tlsCert, tlsKey, allowSimulated, simulatedAnchors, clock, sessionTimeout, tokenLifetime, t, nitroRoots);
+      return new Options(dataDir, bind, port, tlsCert, tlsKey, allowSimulated, simulatedAnchors, clock, sessionTimeout, tokenLifetime, t, nitroRoots, intelPcs);
+    }
+
+    /** Fetch Intel collateral from this PCS or PCCS instead of reading it offline. */
+    public Options withIntelPcs(URI pcs) {
+      return new Options(dataDir, bind, port, tlsCert, tlsKey, allowSimulated, simulatedAnchors, clock, sessionTimeout, tokenLifetime, tees, nitroRoots, Optional.of(pcs));
     }
 
     /** Trust these Nitro roots instead of the embedded AWS root. */
     public Options withNitroRoots(List<X509Certificate> roots) {
-      return new Options(dataDir, bind, port, tlsCert, tlsKey, allowSimulated, simulatedAnchors, clock, sessionTimeout, tokenLifetime, tees, roots);
+      return new Options(dataDir, bind, port, tlsCert, tlsKey, allowSimulated, simulatedAnchors, clock, sessionTimeout, tokenLifetime, tees, roots, intelPcs);
     }
   }
 
@@ -130,7 +142,9 @@ public final class Broker implements AutoCloseable {
     }
     // Which TEE families this broker accepts, and the roots they trust: decided here, once.
     Map<String, TeeVerifier> verifiers = TeeRegistry.verifiers(o.tees(), new TeeRegistry.Config(
-        o.clock(), new KdsCache(o.dataDir().resolve("kds-cache")), o.allowSimulated(), o.simulatedAnchors(), o.nitroRoots()));
+        o.clock(), new KdsCache(o.dataDir().resolve("kds-cache")), o.allowSimulated(), o.simulatedAnchors(), o.nitroRoots(),
+        o.intelPcs().<CollateralSource>map(pcs -> new PcsClient(pcs, PcsClient.jdkGetter()))
+            .orElseGet(() -> new CollateralDirectory(o.dataDir().resolve("intel-collateral")))));
     MasterKey master = MasterKey.load(o.dataDir());
     SqlDatabase database = BrokerStore.database(o.dataDir());
     BrokerStore store = BrokerStore.open(database, master, o.clock());

@@ -152,16 +152,51 @@ class BrokerTeeFamiliesTest {
     }
   }
 
+  /**
+   * Intel TDX and SGX in Trustee's evidence shape, with dcap-qvl@9bffe30's samples and their
+   * collateral kept offline in the broker's intel-collateral directory (tests/verify_quote.rs times).
+   */
+  @Test
+  void intelQuotesAreVerifiedWithTheirCollateralAndThenRefusedOnTheBinding() throws Exception {
+    JsonNode tdx = JSON.createObjectNode().put("quote", Base64.getEncoder().encodeToString(Vectors.read("dcap-qvl/sample/tdx_quote")));
+    try (Running b = start("tdx", "2025-07-19T10:00:34Z")) {
+      // No collateral for this platform yet: not verifiable, refused.
+      problem(attest(b.broker().uri(), "tdx", tdx), 401, "attestation-failed");
+      assertThat(b.lastVerdict().findValue("reason").asText()).contains("no Intel collateral for tdx-b0c06f000000");
+
+      Path dir = Files.createDirectories(tmp.resolve("tdx").resolve("intel-collateral"));
+      Files.write(dir.resolve("tdx-b0c06f000000.json"), Vectors.read("dcap-qvl/sample/tdx_quote_collateral.json"));
+      HttpResponse<String> r = attest(b.broker().uri(), "tdx", tdx);
+      problem(r, 401, "binding-failed");
+      JsonNode v = b.lastVerdict();
+      assertThat(v.toString()).contains("\"tee\":\"tdx\"").contains("\"platform\":\"hardware\"");
+      assertThat(v.findValue("reason").asText()).contains("report_data");
+
+      // An SGX quote on a tdx session is the wrong shape for this family.
+      JsonNode sgx = JSON.createObjectNode().put("quote", Base64.getEncoder().encodeToString(Vectors.read("dcap-qvl/sample/sgx_quote")));
+      problem(attest(b.broker().uri(), "tdx", sgx), 401, "attestation-failed");
+      assertThat(b.audit()).doesNotContain("key_released");
+    }
+    try (Running b = start("sgx", "2025-07-19T10:01:17Z")) {
+      Path dir = Files.createDirectories(tmp.resolve("sgx").resolve("intel-collateral"));
+      Files.write(dir.resolve("sgx-00a067110000.json"), Vectors.read("dcap-qvl/sample/sgx_quote_collateral.json"));
+      JsonNode sgx = JSON.createObjectNode().put("quote", Base64.getEncoder().encodeToString(Vectors.read("dcap-qvl/sample/sgx_quote")));
+      problem(attest(b.broker().uri(), "sgx", sgx), 401, "binding-failed");
+      assertThat(b.lastVerdict().toString()).contains("ConfigurationAndSWHardeningNeeded");
+      assertThat(b.audit()).doesNotContain("key_released");
+    }
+  }
+
   @Test
   void theConfigurationDecidesWhichFamiliesAreAccepted() throws Exception {
     try (Running all = start("all", "2026-06-01T00:00:00Z")) {
-      // Intel families are not registered yet; unknown names never were.
-      for (String tee : new String[] {"tdx", "sgx", "az-tdx-vtpm", "SNP", ""}) {
+      // Unknown names are refused, case-sensitively.
+      for (String tee : new String[] {"az-tdx-vtpm", "SNP", "TDX", ""}) {
         problem(attest(all.broker().uri(), tee, base64(new byte[] {1})), 401, "tee-unsupported");
       }
       problem(post(HttpClient.newHttpClient(), all.broker().uri(), "/kbs/v0/auth", JSON.createObjectNode().put("version", "0.4.0")),
           400, "bad-request");
-      assertThat(all.audit()).contains("tee=snp,az-snp-vtpm,nitro");
+      assertThat(all.audit()).contains("tee=snp,az-snp-vtpm,nitro,tdx,sgx");
     }
     Path dir = tmp.resolve("snp-only");
     try (Running snpOnly = start("snp-only", "2026-06-01T00:00:00Z", Broker.Options.loopback(dir, 0).withTees(Set.of("snp")))) {
@@ -177,10 +212,10 @@ class BrokerTeeFamiliesTest {
     }
     Path bad = tmp.resolve("bad");
     BrokerInit.init(bad, Clock.systemUTC());
-    assertThatThrownBy(() -> Broker.start(Broker.Options.loopback(bad, 0).withTees(Set.of("snp", "tdx"))))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'tdx'");
+    assertThatThrownBy(() -> Broker.start(Broker.Options.loopback(bad, 0).withTees(Set.of("snp", "cca"))))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'cca'");
     assertThatThrownBy(() -> Broker.start(Broker.Options.loopback(bad, 0).withTees(Set.of())))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThat(TeeRegistry.known()).containsExactlyInAnyOrder("snp", "az-snp-vtpm", "nitro");
+    assertThat(TeeRegistry.known()).containsExactlyInAnyOrder("snp", "az-snp-vtpm", "nitro", "tdx", "sgx");
   }
 }

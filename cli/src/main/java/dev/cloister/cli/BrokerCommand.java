@@ -92,8 +92,13 @@ final class BrokerCommand implements Runnable {
     long sessionSeconds;
 
     @Option(names = "--tee", paramLabel = "FAMILY", split = ",",
-        description = "KBS tee families to accept, comma-separated (default: all of snp, az-snp-vtpm, nitro).")
+        description = "KBS tee families to accept, comma-separated (default: all of snp, az-snp-vtpm, nitro, tdx, sgx).")
     List<String> tees;
+
+    @Option(names = "--intel-pcs", paramLabel = "URL",
+        description = "Fetch TDX/SGX collateral from Intel PCS (https://api.trustedservices.intel.com/) or a PCCS. "
+            + "Default: offline, from DATA_DIR/intel-collateral/<tdx|sgx>-<fmspc>.json or .../<tdx|sgx>-<fmspc>/.")
+    java.net.URI intelPcs;
 
     @Override
     public Integer call() throws Exception {
@@ -110,7 +115,7 @@ final class BrokerCommand implements Runnable {
       }
       Broker.Options o = new Broker.Options(dataDir, bind, port, Optional.ofNullable(tlsCert), Optional.ofNullable(tlsKey),
           allowSimulated, simulated, Clock.systemUTC(), Duration.ofSeconds(sessionSeconds), Duration.ofMinutes(5),
-          tees == null ? TeeRegistry.known() : Set.copyOf(tees), TeeRegistry.defaultNitroRoots());
+          tees == null ? TeeRegistry.known() : Set.copyOf(tees), TeeRegistry.defaultNitroRoots(), Optional.ofNullable(intelPcs));
       Broker broker;
       try {
         broker = Broker.start(o);

@@ -1,5 +1,7 @@
 package dev.cloister.broker.kbs;
 
+import dev.cloister.attestation.dcap.evidence.IntelTee;
+import dev.cloister.attestation.dcap.tcb.CollateralSource;
 import dev.cloister.attestation.nitro.NitroVerifier;
 import dev.cloister.attestation.snp.appraise.SnpAppraisalOptions;
 import dev.cloister.attestation.snp.verify.CertificateSource;
@@ -31,10 +33,13 @@ public final class TeeRegistry {
    * @param allowSimulated whether plain SEV-SNP also trusts {@code simulatedAnchors} (never a hardware family else)
    * @param simulatedAnchors the simulated platforms' roots
    * @param nitroRoots the Nitro roots to trust (default: AWS's G1 root, embedded and pinned)
+   * @param intelCollateral where TDX and SGX collateral comes from
    */
   public record Config(
-      Clock clock, CertificateSource snpCertificates, boolean allowSimulated, List<TrustAnchor> simulatedAnchors, List<X509Certificate> nitroRoots) {
+      Clock clock, CertificateSource snpCertificates, boolean allowSimulated, List<TrustAnchor> simulatedAnchors, List<X509Certificate> nitroRoots,
+      CollateralSource intelCollateral) {
     public Config {
+      Objects.requireNonNull(intelCollateral, "intelCollateral");
       Objects.requireNonNull(clock, "clock");
       Objects.requireNonNull(snpCertificates, "snpCertificates");
       simulatedAnchors = List.copyOf(simulatedAnchors);
@@ -61,14 +66,9 @@ public final class TeeRegistry {
   private static final List<Registration> FAMILIES = List.of(
       new Registration("snp", c -> new SnpTeeVerifier(new SnpVerifier(c.snpVerify(true)), c.snpAppraisal(true))),
       new Registration("az-snp-vtpm", c -> new AzSnpVtpmTeeVerifier(c.snpVerify(false), c.snpAppraisal(false))),
-      new Registration("nitro", c -> new NitroTeeVerifier(c.nitroRoots(), c.clock()))
-      // Intel TDX and SGX: add their lines here once dcap.appraise and dcap.tcb (collateral, TCB
-      // status) exist. Evidence decoding is ready in dev.cloister.attestation.dcap.evidence
-      // (TdxEvidence, SgxEvidence); report data is 64 bytes (zero-padded digest), bindingClaim
-      // "report_data". For example:
-      //   new Registration("tdx", c -> new DcapTeeVerifier(IntelTee.TDX, c.clock(), c.intelCollateral())),
-      //   new Registration("sgx", c -> new DcapTeeVerifier(IntelTee.SGX, c.clock(), c.intelCollateral())),
-      );
+      new Registration("nitro", c -> new NitroTeeVerifier(c.nitroRoots(), c.clock())),
+      new Registration("tdx", c -> new DcapTeeVerifier(IntelTee.TDX, c.clock(), c.intelCollateral())),
+      new Registration("sgx", c -> new DcapTeeVerifier(IntelTee.SGX, c.clock(), c.intelCollateral())));
 
   private TeeRegistry() {}
 
