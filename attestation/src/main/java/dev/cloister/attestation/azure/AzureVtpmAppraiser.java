@@ -30,17 +30,8 @@ public final class AzureVtpmAppraiser {
   public static AttestationResult appraise(AzureVtpmVerifier.Verified v, Options o) {
     AttestationResult snp = SnpAppraiser.appraise(v.snp(), o.snp());
     Map<String, Object> claims = new LinkedHashMap<>(snp.claims());
-    Map<String, Object> pcrs = new LinkedHashMap<>();
-    for (int i = 0; i < v.pcrs().size(); i++) {
-      pcrs.put(String.format("%02d", i), v.pcrs().get(i).hex());
-    }
-    claims.put("pcrs", pcrs);
-    claims.put("tpm_nonce", v.quote().extraData().hex());
     List<Check> checks = new ArrayList<>(snp.checks());
-    o.nonce().ifPresent(n -> checks.add(n.equals(v.quote().extraData()) ? Check.pass("tpm_nonce", "matches")
-        : Check.fail("tpm_nonce", "got " + v.quote().extraData().hex() + ", expected " + n.hex())));
-    o.pcrs().forEach((i, want) -> checks.add(i < v.pcrs().size() && want.equals(v.pcrs().get(i)) ? Check.pass("pcr" + i, "matches")
-        : Check.fail("pcr" + i, "does not match the pinned value")));
+    Vtpm.appraise(v.quote(), v.pcrs(), o.nonce(), o.pcrs(), claims, checks);
     return AttestationResult.of(FORMAT, snp.platform(), claims, checks);
   }
 }
