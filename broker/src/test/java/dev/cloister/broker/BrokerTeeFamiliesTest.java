@@ -187,16 +187,40 @@ class BrokerTeeFamiliesTest {
     }
   }
 
+  /**
+   * Azure TDX vTPM evidence from confidential-containers/trustee (deps/verifier/test_data/az-tdx-vtpm,
+   * INDEX.md §2) with dcap-rs@d847b8f's collateral for its FMSPC (00806f050000, valid 2025-02-13..03-15):
+   * verified (its TCB is OutOfDate, the appraisal's first failure), and refused on the TPM nonce
+   * (the sample's is "challenge").
+   */
+  @Test
+  void azureTdxVtpmEvidenceIsVerifiedAndThenRefusedOnTheTpmNonce() throws Exception {
+    JsonNode evidence = JSON.readTree(Vectors.read("trustee/deps/verifier/test_data/az-tdx-vtpm/evidence-v1.json"));
+    try (Running b = start("aztdx", "2025-03-01T00:00:00Z")) {
+      Path dir = Files.createDirectories(tmp.resolve("aztdx").resolve("intel-collateral").resolve("tdx-00806f050000"));
+      for (String f : new String[] {"tcbinfov3_00806f050000.json", "qeidentityv2_apiv4.json", "signing_cert.pem", "intel_root_ca_crl.der", "pck_platform_crl.der"}) {
+        Files.write(dir.resolve(f), Vectors.read("dcap-rs/data/" + f));
+      }
+      HttpResponse<String> r = attest(b.broker().uri(), "az-tdx-vtpm", evidence);
+      problem(r, 401, "binding-failed");
+      JsonNode v = b.lastVerdict();
+      assertThat(v.toString()).contains("\"tee\":\"az-tdx-vtpm\"").contains("\"platform\":\"hardware\"");
+      assertThat(v.findValue("reason").asText()).contains("tcb_status: OutOfDate");
+      assertThat(JSON.readTree(r.body()).get("detail").asText()).contains("tpm_nonce");
+      assertThat(b.audit()).doesNotContain("key_released");
+    }
+  }
+
   @Test
   void theConfigurationDecidesWhichFamiliesAreAccepted() throws Exception {
     try (Running all = start("all", "2026-06-01T00:00:00Z")) {
       // Unknown names are refused, case-sensitively.
-      for (String tee : new String[] {"az-tdx-vtpm", "SNP", "TDX", ""}) {
+      for (String tee : new String[] {"cca", "SNP", "TDX", ""}) {
         problem(attest(all.broker().uri(), tee, base64(new byte[] {1})), 401, "tee-unsupported");
       }
       problem(post(HttpClient.newHttpClient(), all.broker().uri(), "/kbs/v0/auth", JSON.createObjectNode().put("version", "0.4.0")),
           400, "bad-request");
-      assertThat(all.audit()).contains("tee=snp,az-snp-vtpm,nitro,tdx,sgx");
+      assertThat(all.audit()).contains("tee=snp,az-snp-vtpm,nitro,tdx,sgx,az-tdx-vtpm");
     }
     Path dir = tmp.resolve("snp-only");
     try (Running snpOnly = start("snp-only", "2026-06-01T00:00:00Z", Broker.Options.loopback(dir, 0).withTees(Set.of("snp")))) {
@@ -216,6 +240,6 @@ class BrokerTeeFamiliesTest {
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'cca'");
     assertThatThrownBy(() -> Broker.start(Broker.Options.loopback(bad, 0).withTees(Set.of())))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThat(TeeRegistry.known()).containsExactlyInAnyOrder("snp", "az-snp-vtpm", "nitro", "tdx", "sgx");
+    assertThat(TeeRegistry.known()).containsExactlyInAnyOrder("snp", "az-snp-vtpm", "nitro", "tdx", "sgx", "az-tdx-vtpm");
   }
 }

@@ -17,6 +17,10 @@ import dev.cloister.attestation.dcap.appraise.SgxAppraisalOptions;
 import dev.cloister.attestation.dcap.appraise.TcbPolicy;
 import dev.cloister.attestation.dcap.appraise.TdxAppraisalOptions;
 import dev.cloister.attestation.dcap.ccel.CcelEventLog;
+import dev.cloister.attestation.azure.AzureTdxVtpmAppraiser;
+import dev.cloister.attestation.azure.AzureTdxVtpmEvidence;
+import dev.cloister.attestation.azure.AzureTdxVtpmVerifier;
+import dev.cloister.attestation.dcap.tcb.CollateralSource;
 import dev.cloister.attestation.dcap.tcb.CollateralVerifier;
 import dev.cloister.attestation.dcap.tcb.TcbVerdict;
 import dev.cloister.attestation.nitro.NitroAppraiser;
@@ -69,7 +73,10 @@ import picocli.CommandLine.Model.CommandSpec;
       "  nitro: an AWS Nitro Enclaves attestation document (COSE_Sign1, binary, hex or base64). Chain to the pinned AWS root, "
           + "validity, COSE signature; debug enclaves refused; --pcr, --nonce, --user-data pinned.",
       "  tdx, sgx: an Intel DCAP quote (binary, hex, base64, or Trustee's TDX/SGX evidence JSON). PCK chain to the pinned Intel "
-          + "root, QE report, quote signature. TCB status needs Intel collateral (--collateral); without it the verdict says so.",
+          + "root, QE report, quote signature; with --collateral (dcap-qvl JSON or a directory of PCS files) Intel's TCB status "
+          + "and advisories; without it the verdict says the TCB status is unknown.",
+      "  az-tdx-vtpm: Trustee's Azure TDX vTPM evidence JSON. The TD quote as for tdx (--collateral), the HCL runtime claims "
+          + "bound to it, the TPM quote signed by the attested key, the PCR digest; --nonce and --pcr as for az-snp-vtpm.",
     },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:accepted", "1:rejected (any failed check, malformed evidence included)", "2:usage error"})
@@ -79,19 +86,19 @@ final class AttestVerify implements Callable<Integer> {
   @Parameters(paramLabel = "EVIDENCE", description = "The evidence file (see the formats above).")
   Path evidence;
 
-  @Option(names = "--format", paramLabel = "FORMAT", description = "snp, tdx, sgx, nitro or az-snp-vtpm (default: detected from the bytes).")
+  @Option(names = "--format", paramLabel = "FORMAT", description = "snp, tdx, sgx, nitro, az-snp-vtpm or az-tdx-vtpm (default: detected from the bytes).")
   String format;
 
-  @Option(names = "--pcr", paramLabel = "N=HEX", description = "nitro, az-snp-vtpm: PCR N must equal HEX (repeatable).")
+  @Option(names = "--pcr", paramLabel = "N=HEX", description = "nitro, az-snp-vtpm, az-tdx-vtpm: PCR N must equal HEX (repeatable).")
   List<String> pcrs = new ArrayList<>();
 
-  @Option(names = "--nonce", paramLabel = "HEX", description = "nitro: the document's nonce; az-snp-vtpm: the TPM quote's nonce (extraData).")
+  @Option(names = "--nonce", paramLabel = "HEX", description = "nitro: the document's nonce; az-snp-vtpm, az-tdx-vtpm: the TPM quote's nonce (extraData).")
   String nonce;
 
   @Option(names = "--user-data", paramLabel = "HEX", description = "nitro: the document's user data.")
   String userData;
 
-  @Option(names = "--collateral", paramLabel = "FILE|DIR", description = "tdx, sgx: Intel collateral (TCB info, QE identity, CRLs) for the TCB status.")
+  @Option(names = "--collateral", paramLabel = "FILE|DIR", description = "tdx, sgx, az-tdx-vtpm: Intel collateral (TCB info, QE identity, CRLs) for the TCB status.")
   Path collateral;
 
   @Option(names = "--vcek", paramLabel = "FILE", description = "VCEK or VLEK certificate (DER or PEM).")
@@ -152,6 +159,7 @@ final class AttestVerify implements Callable<Integer> {
       case AZ_SNP_VTPM -> guarded(AzureVtpmAppraiser.FORMAT, checks -> azure(input.bytes(), checks));
       case NITRO -> guarded(NitroAppraiser.FORMAT, checks -> nitro(input.bytes(), checks));
       case TDX, SGX -> guarded(input.format().label(), checks -> intel(input.format(), input.bytes(), checks));
+      case AZ_TDX_VTPM -> guarded(AzureTdxVtpmAppraiser.FORMAT, checks -> azureTdx(input.bytes(), checks));
     };
     boolean accepted = v.status() == TrustTier.AFFIRMING;
     String reason = !accepted && v.reason() == null ? "status " + v.status().label() : v.reason();
@@ -178,6 +186,7 @@ final class AttestVerify implements Callable<Integer> {
   private void requireApplicable(EvidenceFormat f) {
     boolean snp = f == EvidenceFormat.SNP;
     boolean vtpm = f == EvidenceFormat.AZ_SNP_VTPM;
+    boolean tdxVtpm = f == EvidenceFormat.AZ_TDX_VTPM;
     boolean nitro = f == EvidenceFormat.NITRO;
     boolean intel = f == EvidenceFormat.TDX || f == EvidenceFormat.SGX;
     applies(snp, "--vcek", vcek != null, "snp");
@@ -190,10 +199,10 @@ final class AttestVerify implements Callable<Integer> {
     applies(snp || vtpm, "--policy", policy != null, "snp, az-snp-vtpm");
     applies(snp || vtpm, "--crl", !crls.isEmpty(), "snp, az-snp-vtpm");
     applies(snp || vtpm, "--require-crl", requireCrl, "snp, az-snp-vtpm");
-    applies(nitro || vtpm, "--pcr", !pcrs.isEmpty(), "nitro, az-snp-vtpm");
-    applies(nitro || vtpm, "--nonce", nonce != null, "nitro, az-snp-vtpm");
+    applies(nitro || vtpm || tdxVtpm, "--pcr", !pcrs.isEmpty(), "nitro, az-snp-vtpm, az-tdx-vtpm");
+    applies(nitro || vtpm || tdxVtpm, "--nonce", nonce != null, "nitro, az-snp-vtpm, az-tdx-vtpm");
     applies(nitro, "--user-data", userData != null, "nitro");
-    applies(intel, "--collateral", collateral != null, "tdx, sgx");
+    applies(intel || tdxVtpm, "--collateral", collateral != null, "tdx, sgx, az-tdx-vtpm");
     if (collateral != null && !java.nio.file.Files.exists(collateral)) {
       throw new UsageException("--collateral: cannot read " + collateral + ": no such file or directory");
     }
@@ -265,6 +274,37 @@ final class AttestVerify implements Callable<Integer> {
     return appraised(NitroAppraiser.FORMAT, NitroAppraiser.appraise(d, o), checks);
   }
 
+  private Verdict azureTdx(byte[] bytes, List<Check> checks) throws AttestationException {
+    Clock clock = clock();
+    AzureTdxVtpmVerifier.Options options = AzureTdxVtpmVerifier.Options.at(clock);
+    if (collateral != null) {
+      options = options.withCollateral(CollateralSource.fixed(loadCollateral()));
+    }
+    AzureTdxVtpmVerifier.Verified v = AzureTdxVtpmVerifier.verify(AzureTdxVtpmEvidence.decode(bytes), options);
+    checks.add(Check.pass("td_quote", "the TD quote chains to the pinned Intel root and is signed by its attestation key"));
+    if (collateral != null) {
+      checks.add(Check.pass("collateral", "TCB info and QE identity signed by Intel, CRLs checked, all valid at " + clock.instant()));
+    }
+    checks.add(Check.pass("hcl_runtime_claims", "SHA-256 of the HCL runtime claims (with the vTPM key) is in the TD quote's report data"));
+    checks.add(Check.pass("tpm_quote.signature", "the TPM quote is signed by the attested vTPM key"));
+    checks.add(Check.pass("tpm_quote.pcr_digest", "the PCR values hash to the quoted digest"));
+    TdxAppraisalOptions tdx = TdxAppraisalOptions.builder().tcb(TcbPolicy.builder().requireCollateral(collateral != null).build()).build();
+    AttestationResult result = AzureTdxVtpmAppraiser.appraise(v, new AzureTdxVtpmAppraiser.Options(tdx, hexOption(nonce, "--nonce"), pcrOptions()));
+    if (verifyOnly) {
+      return new Verdict(AzureTdxVtpmAppraiser.FORMAT, TrustTier.AFFIRMING, null, checks, result.claims());
+    }
+    checks.addAll(result.checks());
+    return new Verdict(AzureTdxVtpmAppraiser.FORMAT, result.status(), reason(result), checks, result.claims());
+  }
+
+  private dev.cloister.attestation.dcap.tcb.IntelCollateral loadCollateral() throws AttestationException {
+    try {
+      return dev.cloister.attestation.dcap.tcb.IntelCollateral.load(collateral);
+    } catch (java.io.IOException e) {
+      throw new UsageException("--collateral: cannot read " + collateral + ": " + e.getMessage());
+    }
+  }
+
   private Verdict intel(EvidenceFormat f, byte[] bytes, List<Check> checks) throws AttestationException {
     Clock clock = clock();
     byte[] quote = bytes;
@@ -287,13 +327,7 @@ final class AttestVerify implements Callable<Integer> {
     checks.add(Check.pass("signature", "the quote is signed by its attestation key"));
     Optional<TcbVerdict> tcb = Optional.empty();
     if (collateral != null) {
-      dev.cloister.attestation.dcap.tcb.IntelCollateral c;
-      try {
-        c = dev.cloister.attestation.dcap.tcb.IntelCollateral.load(collateral);
-      } catch (java.io.IOException e) {
-        throw new UsageException("--collateral: cannot read " + collateral + ": " + e.getMessage());
-      }
-      tcb = Optional.of(CollateralVerifier.intel(clock).verify(q, c));
+      tcb = Optional.of(CollateralVerifier.intel(clock).verify(q, loadCollateral()));
       checks.add(Check.pass("collateral", "TCB info and QE identity signed by Intel, CRLs checked, all valid at " + clock.instant()));
     }
     // Without collateral the TCB status is unknown: a warning here (the person asked to look), never affirming.

@@ -92,7 +92,7 @@ final class BrokerCommand implements Runnable {
     long sessionSeconds;
 
     @Option(names = "--tee", paramLabel = "FAMILY", split = ",",
-        description = "KBS tee families to accept, comma-separated (default: all of snp, az-snp-vtpm, nitro, tdx, sgx).")
+        description = "KBS tee families to accept, comma-separated (default: all of snp, az-snp-vtpm, nitro, tdx, sgx, az-tdx-vtpm).")
     List<String> tees;
 
     @Option(names = "--intel-pcs", paramLabel = "URL",

@@ -18,10 +18,11 @@ enum EvidenceFormat {
   TDX("tdx"),
   SGX("sgx"),
   NITRO("nitro"),
-  AZ_SNP_VTPM("az-snp-vtpm");
+  AZ_SNP_VTPM("az-snp-vtpm"),
+  AZ_TDX_VTPM("az-tdx-vtpm");
 
-  static final String NAMES = "snp, tdx, sgx, nitro, az-snp-vtpm";
-  static final String TRIED = "Trustee's SNP, az-snp-vtpm, TDX or SGX evidence JSON (by its keys); a DCAP quote header "
+  static final String NAMES = "snp, tdx, sgx, nitro, az-snp-vtpm, az-tdx-vtpm";
+  static final String TRIED = "Trustee's SNP, az-snp-vtpm, az-tdx-vtpm, TDX or SGX evidence JSON (by its keys); a DCAP quote header "
       + "(version 3-5, ECDSA P-256 key, SGX or TDX tee type); a Nitro COSE_Sign1 (CBOR array of 4, or tag 18); "
       + "a 1184-byte SEV-SNP report (version 2-5); each also as hex or base64 text";
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -81,6 +82,9 @@ enum EvidenceFormat {
     }
     if (n.has("attestation_report")) {
       return Optional.of(new Detected(SNP, bytes));
+    }
+    if (n.has("td_quote")) {
+      return Optional.of(new Detected(AZ_TDX_VTPM, bytes));
     }
     if (n.has("hcl_report") || n.has("tpm_quote") || (n.has("report") && n.has("quote") && n.has("vcek"))) {
       return Optional.of(new Detected(AZ_SNP_VTPM, bytes));

@@ -148,6 +148,35 @@ class AttestVerifyFormatsTest {
     assertThat(json(hex).get("format").asText()).isEqualTo("tdx");
   }
 
+  /**
+   * Trustee's Azure TDX vTPM evidence (deps/verifier/test_data/az-tdx-vtpm, INDEX.md §2): pcr00 as
+   * Trustee's test_evaluate expects, nonce "challenge"; with dcap-rs@d847b8f's collateral for FMSPC
+   * 00806f050000 the TD's TCB is OutOfDate, so the default appraisal refuses it.
+   */
+  @Test
+  void azureTdxVtpmEvidenceIsDetectedVerifiedAndAppraised(@TempDir Path tmp) throws Exception {
+    String ev = path("trustee/deps/verifier/test_data/az-tdx-vtpm/evidence-v1.json");
+    String at = "2025-03-01T00:00:00Z";
+    // Without collateral the TCB status is unknown: a warning, whatever else holds.
+    CliRunner r = CliRunner.run("attest", "verify", ev, "--at", at, "--json", "--nonce", "6368616c6c656e6765",
+        "--pcr", "0=782b20b10f55cc46e2142cc2145d548698073e5beb82752c8d7f9279f0d8a273");
+    assertThat(r.exit()).as(r.out() + r.err()).isEqualTo(1);
+    assertThat(json(r).get("status").asText()).isEqualTo("warning");
+    assertThat(json(r).get("reason").asText()).contains("no Intel collateral");
+    CliRunner wrongPcr = CliRunner.run("attest", "verify", ev, "--at", at, "--json", "--pcr", "0=" + "00".repeat(32));
+    assertThat(json(wrongPcr).get("status").asText()).isEqualTo("contraindicated");
+    assertThat(json(r).get("format").asText()).isEqualTo("az-tdx-vtpm");
+    assertThat(json(r).get("claims").get("pcrs").get("00").asText()).startsWith("782b20b1");
+    Path dir = Files.createDirectories(tmp.resolve("collateral"));
+    for (String f : new String[] {"tcbinfov3_00806f050000.json", "qeidentityv2_apiv4.json", "signing_cert.pem", "intel_root_ca_crl.der", "pck_platform_crl.der"}) {
+      Files.write(dir.resolve(f), Vectors.read("dcap-rs/data/" + f));
+    }
+    CliRunner full = CliRunner.run("attest", "verify", ev, "--at", at, "--collateral", dir.toString(), "--json");
+    assertThat(full.exit()).as(full.out() + full.err()).isEqualTo(1);
+    assertThat(json(full).get("claims").get("tcb_status").asText()).isEqualTo("OutOfDate");
+    assertThat(json(full).get("reason").asText()).startsWith("tcb_status");
+  }
+
   @Test
   void undetectableMismatchedAndMisappliedInputsAreUsageErrors(@TempDir Path tmp) throws Exception {
     Path junk = tmp.resolve("junk");

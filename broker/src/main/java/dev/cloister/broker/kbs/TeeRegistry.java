@@ -68,7 +68,8 @@ public final class TeeRegistry {
       new Registration("az-snp-vtpm", c -> new AzSnpVtpmTeeVerifier(c.snpVerify(false), c.snpAppraisal(false))),
       new Registration("nitro", c -> new NitroTeeVerifier(c.nitroRoots(), c.clock())),
       new Registration("tdx", c -> new DcapTeeVerifier(IntelTee.TDX, c.clock(), c.intelCollateral())),
-      new Registration("sgx", c -> new DcapTeeVerifier(IntelTee.SGX, c.clock(), c.intelCollateral())));
+      new Registration("sgx", c -> new DcapTeeVerifier(IntelTee.SGX, c.clock(), c.intelCollateral())),
+      new Registration("az-tdx-vtpm", c -> new AzTdxVtpmTeeVerifier(c.clock(), c.intelCollateral())));
 
   private TeeRegistry() {}
 

@@ -1,0 +1,57 @@
+package dev.cloister.broker.kbs;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cloister.attestation.AttestationException;
+import dev.cloister.attestation.AttestationResult;
+import dev.cloister.attestation.MalformedEvidenceException;
+import dev.cloister.attestation.azure.AzureTdxVtpmAppraiser;
+import dev.cloister.attestation.dcap.appraise.TdxAppraisalOptions;
+import dev.cloister.attestation.dcap.tcb.CollateralSource;
+import java.io.IOException;
+import java.time.Clock;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Azure TDX confidential VMs with a vTPM for the broker ({@code tee: "az-tdx-vtpm"}), in Trustee's
+ * evidence shapes (v0 and v1: {@code hcl_report}, {@code td_quote}, {@code tpm_quote}). As
+ * Trustee's verifier, the TPM quote's nonce must be the 48-byte KBS runtime-data digest; the TD
+ * quote's REPORT_DATA holds the SHA-256 of the HCL runtime claims (checked by verification). The
+ * TD quote is verified with Intel collateral from the broker's collateral source and appraised
+ * with the default TDX options.
+ */
+public final class AzTdxVtpmTeeVerifier implements TeeVerifier {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private final Clock clock;
+  private final CollateralSource collateral;
+
+  public AzTdxVtpmTeeVerifier(Clock clock, CollateralSource collateral) {
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.collateral = Objects.requireNonNull(collateral, "collateral");
+  }
+
+  @Override
+  public AttestationResult attest(JsonNode evidence, byte[] expectedReportData) throws AttestationException {
+    if (!evidence.isObject()) {
+      throw new MalformedEvidenceException("tee-evidence", "az-tdx-vtpm evidence must be Trustee's JSON object");
+    }
+    byte[] json;
+    try {
+      json = JSON.writeValueAsBytes(evidence);
+    } catch (IOException e) {
+      throw new MalformedEvidenceException("tee-evidence", "cannot re-encode evidence");
+    }
+    return AzureTdxVtpmAppraiser.attest(json, expectedReportData, Optional.of(collateral), clock, TdxAppraisalOptions.defaults());
+  }
+
+  @Override
+  public int reportDataSize() {
+    return 48;
+  }
+
+  @Override
+  public String bindingClaim() {
+    return "tpm_nonce";
+  }
+}
