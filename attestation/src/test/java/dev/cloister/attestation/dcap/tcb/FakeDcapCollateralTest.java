@@ -22,6 +22,8 @@ import dev.cloister.attestation.testing.FakeDcapPlatform;
 import dev.cloister.attestation.testing.FakeDcapPlatform.Issuer;
 import dev.cloister.attestation.testing.FakeDcapPlatform.Pck;
 import dev.cloister.attestation.testing.FakeDcapPlatform.Tee;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.cert.X509CRL;
 import java.time.Clock;
 import java.time.Instant;
@@ -510,6 +512,24 @@ class FakeDcapCollateralTest {
   }
 
   @Test
+  void theSgxLevelsConfigurationNeedCarriesIntoTheRelaunchStatus() throws Exception {
+    // TDX components behind: the TDX level is the older OutOfDate one, the SGX level the newest (ConfigurationNeeded).
+    // checkForRelaunch asks isConfigurationNeeded of the SGX status as well as the TDX one.
+    TcbVerdict v = verify(td15(tee(1, 1, 4), tee(3, 1, 5)).build(), CONFIGURATION_NEEDED);
+    assertThat(v.platformStatus()).isEqualTo(OUT_OF_DATE);
+    assertThat(v.status()).isEqualTo(TD_RELAUNCH_ADVISED_CONFIGURATION_NEEDED);
+  }
+
+  @Test
+  void noRelaunchAdviceWhenTheSgxTcbIsItselfOutOfDate() throws Exception {
+    // A PCK certified for the older SGX TCB: relaunching a TD cannot fix the platform's SGX components.
+    Pck old = FAKE.pck().fmspc(FMSPC).components(all(4)).pceSvn(11).issue();
+    TcbVerdict v = verify(FAKE.tdxV5(old).teeTcbSvn(tee(1, 1, 5)).teeTcbSvn2(tee(3, 1, 5)).qeIsvSvn(8).build(), UP_TO_DATE);
+    assertThat(v.platformStatus()).isEqualTo(OUT_OF_DATE);
+    assertThat(v.status()).isEqualTo(OUT_OF_DATE);
+  }
+
+  @Test
   void relaunchToAnUnknownModuleVersionIsAMismatch() throws Exception {
     refused(() -> verify(td15(tee(1, 1, 5), tee(3, 2, 5)).build(), UP_TO_DATE), "tcb_info.tdxModuleIdentities", "TDX module mismatch");
   }
@@ -539,6 +559,31 @@ class FakeDcapCollateralTest {
   @Test
   void tdxQeIdentityIsRefusedForAnSgxQuote() throws Exception {
     refused(() -> verify(FAKE.sgxV3(PCK).qeIsvSvn(8).build(), sgxInfo(UP_TO_DATE), qeInfo(Tee.TDX)), "qe_identity.id", "needs QE");
+  }
+
+  // ------------------------------------------------------------------ out of every default trust path
+
+  @Test
+  void noProductionCodeRefersToTheFake() throws Exception {
+    // Every module's main sources beside this one (the reactor root is the parent of attestation/).
+    Path reactor = Path.of("").toAbsolutePath().getParent();
+    List<Path> offenders;
+    try (Stream<Path> files = Files.walk(reactor, 12)) {
+      offenders = files.filter(p -> p.toString().endsWith(".java") && p.toString().contains("/src/main/java/"))
+          .filter(p -> !p.getFileName().toString().equals("FakeDcapPlatform.java"))
+          .filter(p -> read(p).contains("FakeDcapPlatform"))
+          .toList();
+    }
+    assertThat(offenders).isEmpty();
+    assertThat(DcapVerifier.intelRoot()).isNotEqualTo(FAKE.root());
+  }
+
+  static String read(Path p) {
+    try {
+      return Files.readString(p);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   // ------------------------------------------------------------------ helpers
