@@ -565,12 +565,12 @@ class FakeDcapCollateralTest {
 
   @Test
   void noProductionCodeRefersToTheFake() throws Exception {
-    // Every module's main sources beside this one (the reactor root is the parent of attestation/).
+    // Every module's main sources outside the testing package (the reactor root is the parent of attestation/).
     Path reactor = Path.of("").toAbsolutePath().getParent();
     List<Path> offenders;
     try (Stream<Path> files = Files.walk(reactor, 12)) {
       offenders = files.filter(p -> p.toString().endsWith(".java") && p.toString().contains("/src/main/java/"))
-          .filter(p -> !p.getFileName().toString().equals("FakeDcapPlatform.java"))
+          .filter(p -> !p.toString().contains("/dev/cloister/attestation/testing/")) // the fake's own package
           .filter(p -> read(p).contains("FakeDcapPlatform"))
           .toList();
     }
