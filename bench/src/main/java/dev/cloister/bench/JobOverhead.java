@@ -35,7 +35,7 @@ final class JobOverhead {
     Path root = Files.createTempDirectory("cloister-bench-job");
     List<Map<String, Object>> rows = new ArrayList<>();
     try {
-      warmUp(root.resolve("warm-up"));
+      warmUp(root.resolve("warm-up"), Integer.parseInt(opts.getOrDefault("warmup", "30000")));
       for (int n : sizes) {
         rows.add(measure(n, reps, root.resolve("rows-" + n)));
       }
@@ -52,9 +52,9 @@ final class JobOverhead {
   }
 
   /** Both paths once on a small job, so the first measured size does not pay for class loading and JIT. */
-  private static void warmUp(Path work) throws Exception {
+  private static void warmUp(Path work, int rows) throws Exception {
     Harness.say("job: warm-up");
-    try (HospitalsDemo.Setup s = HospitalsDemo.prepare(6, 30_000, work, m -> {})) {
+    try (HospitalsDemo.Setup s = HospitalsDemo.prepare(6, rows, work, m -> {})) {
       for (int i = 0; i < 2; i++) {
         plaintext(s);
         ConfidentialJob.run(s.inputs(work.resolve("out-" + i)), m -> {});
@@ -63,7 +63,8 @@ final class JobOverhead {
     delete(work);
   }
 
-  private static Map<String, Object> measure(int n, int reps, Path work) throws Exception {
+  private static Map<String, Object> measure(int n, int asked, Path work) throws Exception {
+    int reps = n >= 2_000_000 ? Math.min(asked, 2) : asked; // a minute a run at 6 M rows: two of each is what fits
     Harness.say("job: " + n + " rows: generating and encrypting");
     long setupStart = System.nanoTime();
     try (HospitalsDemo.Setup s = HospitalsDemo.prepare(6, n, work, m -> {})) {
