@@ -23,8 +23,9 @@ import java.util.stream.Stream;
  * The demo's job on N rows from six hospitals, two ways in one JVM, alternating so that drift on a
  * shared machine hits both alike: the whole confidential path (attest to six brokers, release,
  * decrypt, train, seal the model) and the same training on the same rows read as plaintext CSV.
- * The best of several repetitions of each is compared (the least disturbed by other tenants). Job
- * time against rows gives the scaling exponent; a sampler records the peak heap in use.
+ * Each run is timed in two phases (up to training, and from it); the best of each phase over several
+ * repetitions is compared (the least disturbed by other tenants). Job time against rows gives the
+ * scaling exponent; a sampler records the peak heap in use.
  */
 final class JobOverhead {
   private JobOverhead() {}
@@ -71,33 +72,61 @@ final class JobOverhead {
       double setupSeconds = (System.nanoTime() - setupStart) / 1e9;
       double[] plain = new double[reps];
       double[] conf = new double[reps];
+      double[] plainRead = new double[reps];
+      double[] confRead = new double[reps];
       long plainHeap = 0;
       long confHeap = 0;
       for (int r = 0; r < reps; r++) {
         Path out = work.resolve("out-" + r);
         try (HeapSampler h = new HeapSampler()) {
           long t0 = System.nanoTime();
-          plaintext(s);
+          double[] readDone = {0};
+          plaintext(s, () -> readDone[0] = (System.nanoTime() - t0) / 1e9);
           plain[r] = (System.nanoTime() - t0) / 1e9;
+          plainRead[r] = readDone[0];
           plainHeap = Math.max(plainHeap, h.peak());
         }
         try (HeapSampler h = new HeapSampler()) {
           long t0 = System.nanoTime();
-          ConfidentialJob.run(s.inputs(out), m -> {});
+          double[] readDone = {0};
+          // The job says "training ..." once every dataset is released, decrypted and parsed.
+          ConfidentialJob.run(s.inputs(out), m -> {
+            if (m.startsWith("training ")) {
+              readDone[0] = (System.nanoTime() - t0) / 1e9;
+            }
+          });
           conf[r] = (System.nanoTime() - t0) / 1e9;
+          confRead[r] = readDone[0];
           confHeap = Math.max(confHeap, h.peak());
         }
         Harness.say(String.format("job: %d rows, rep %d: plaintext %.3f s, confidential %.3f s", n, r + 1, plain[r], conf[r]));
       }
-      double p = Arrays.stream(plain).min().orElseThrow();
-      double c = Arrays.stream(conf).min().orElseThrow();
+      // Each path is timed in two phases, up to training and from it; the best of each phase across
+      // the repetitions is taken, then summed. Training is the same code on both paths and its time
+      // swings by a second from run to run on a shared machine, far more than the overhead sought;
+      // the best of each phase is the least disturbed measurement of it.
+      double pr = Arrays.stream(plainRead).min().orElseThrow();
+      double cr = Arrays.stream(confRead).min().orElseThrow();
+      double pt = minDiff(plain, plainRead);
+      double ct = minDiff(conf, confRead);
+      double p = pr + pt;
+      double c = cr + ct;
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("rows", n);
       m.put("plaintext_s", Harness.round(p, 4));
       m.put("confidential_s", Harness.round(c, 4));
       m.put("overhead_pct", Harness.round((c - p) / p * 100, 2));
+      double pBest = Arrays.stream(plain).min().orElseThrow();
+      double cBest = Arrays.stream(conf).min().orElseThrow();
+      m.put("overhead_pct_best_whole_runs", Harness.round((cBest - pBest) / pBest * 100, 2));
       m.put("plaintext_runs_s", Arrays.stream(plain).map(x -> Harness.round(x, 4)).boxed().toList());
       m.put("confidential_runs_s", Arrays.stream(conf).map(x -> Harness.round(x, 4)).boxed().toList());
+      // Where the time goes: up to training (read and parse; for the job also digests, releases,
+      // decryption) and from there (training; for the job also sealing), best run of each.
+      m.put("plaintext_read_s", Harness.round(pr, 4));
+      m.put("confidential_read_s", Harness.round(cr, 4));
+      m.put("plaintext_train_s", Harness.round(pt, 4));
+      m.put("confidential_train_s", Harness.round(ct, 4));
       m.put("peak_heap_plaintext_mb", plainHeap >> 20);
       m.put("peak_heap_confidential_mb", confHeap >> 20);
       m.put("setup_s", Harness.round(setupSeconds, 2));
@@ -105,14 +134,27 @@ final class JobOverhead {
     }
   }
 
-  /** The same training on the same rows, read as plaintext CSV files in this JVM. */
+  private static double minDiff(double[] total, double[] part) {
+    double best = Double.MAX_VALUE;
+    for (int i = 0; i < total.length; i++) {
+      best = Math.min(best, total[i] - part[i]);
+    }
+    return best;
+  }
+
   static PooledLogisticRegression.Result plaintext(HospitalsDemo.Setup s) throws IOException {
+    return plaintext(s, () -> {});
+  }
+
+  /** The same training on the same rows, read as plaintext CSV files in this JVM; {@code read} runs once they are parsed. */
+  static PooledLogisticRegression.Result plaintext(HospitalsDemo.Setup s, Runnable read) throws IOException {
     List<PooledLogisticRegression.PartyData> data = new ArrayList<>();
     for (HospitalsDemo.Party p : s.parties()) {
       try (InputStream in = Files.newInputStream(p.records())) {
         data.add(new PooledLogisticRegression.PartyData(p.name(), Table.readCsv(in, p.datasetName())));
       }
     }
+    read.run();
     return PooledLogisticRegression.train(WorkloadConfig.readmission(), data);
   }
 

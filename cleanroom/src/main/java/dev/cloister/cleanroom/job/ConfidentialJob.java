@@ -74,33 +74,6 @@ public final class ConfidentialJob {
     } catch (IOException | IllegalArgumentException e) {
       throw new JobException("workload", "cannot read " + WorkloadBundle.CONFIG + ": " + e.getMessage());
     }
-    // 1. Every dataset named, on disk and the one the contract names, before any key is asked for.
-    List<Planned> plan = new ArrayList<>();
-    for (Contract.Dataset d : contract.datasets()) {
-      String party = d.party();
-      Contract.Party owner;
-      try {
-        owner = contract.party(party);
-      } catch (ContractException e) {
-        throw new JobException(party, e.getMessage());
-      }
-      Path file = in.ciphertexts().get(d.name());
-      if (file == null || !Files.isRegularFile(file)) {
-        throw new JobException(party, "ciphertext of dataset '" + d.name() + "' not found");
-      }
-      String digest;
-      try (InputStream f = Files.newInputStream(file)) {
-        digest = DatasetCipher.sha256(f);
-      } catch (IOException e) {
-        throw new JobException(party, "cannot read dataset '" + d.name() + "': " + e.getMessage());
-      }
-      if (!digest.equals(d.ciphertextSha256())) {
-        throw new JobException(party, "dataset '" + d.name() + "' is not the one in the contract (ciphertext SHA-256 " + digest + ")");
-      }
-      plan.add(new Planned(d, owner, file));
-    }
-    // 2. Attest to every owner's broker at once: each release is a few round trips of waiting, and
-    //    six in a row would cost six times the wait. Failures are reported in contract order.
     Consumer<String> say = m -> {
       synchronized (progress) {
         progress.accept(m);
@@ -109,11 +82,43 @@ public final class ConfidentialJob {
     Map<String, String> tokens = new LinkedHashMap<>();
     List<PooledLogisticRegression.PartyData> data = new ArrayList<>();
     try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+      // 1. Each dataset in turn: named, on disk and the one the contract names, and only then its
+      //    owner's broker is asked for the key (as when this ran one dataset at a time). The
+      //    releases run at once on virtual threads, overlapping each other and the next digests:
+      //    each is a few round trips of waiting, and six in a row cost six times the wait.
+      List<Planned> plan = new ArrayList<>();
       List<Future<Released>> releases = new ArrayList<>();
-      for (Planned p : plan) {
-        releases.add(pool.submit(() -> release(p, in.platform(), say)));
+      try {
+        for (Contract.Dataset d : contract.datasets()) {
+          String party = d.party();
+          Contract.Party owner;
+          try {
+            owner = contract.party(party);
+          } catch (ContractException e) {
+            throw new JobException(party, e.getMessage());
+          }
+          Path file = in.ciphertexts().get(d.name());
+          if (file == null || !Files.isRegularFile(file)) {
+            throw new JobException(party, "ciphertext of dataset '" + d.name() + "' not found");
+          }
+          String digest;
+          try (InputStream f = Files.newInputStream(file)) {
+            digest = DatasetCipher.sha256(f);
+          } catch (IOException e) {
+            throw new JobException(party, "cannot read dataset '" + d.name() + "': " + e.getMessage());
+          }
+          if (!digest.equals(d.ciphertextSha256())) {
+            throw new JobException(party, "dataset '" + d.name() + "' is not the one in the contract (ciphertext SHA-256 " + digest + ")");
+          }
+          Planned p = new Planned(d, owner, file);
+          plan.add(p);
+          releases.add(pool.submit(() -> release(p, in.platform(), say)));
+        }
+      } catch (JobException e) {
+        discard(pool, releases);
+        throw e;
       }
-      // 3. Decrypt and parse each dataset as its key arrives, streaming: the plaintext is never whole in memory.
+      // 2. Decrypt and parse each dataset as its key arrives, streaming: the plaintext is never whole in memory.
       for (int i = 0; i < plan.size(); i++) {
         Planned p = plan.get(i);
         String party = p.dataset().party();
@@ -121,10 +126,10 @@ public final class ConfidentialJob {
         try {
           r = releases.get(i).get();
         } catch (ExecutionException e) {
-          pool.shutdownNow();
+          discard(pool, releases);
           throw releaseFailure(party, e.getCause());
         } catch (InterruptedException e) {
-          pool.shutdownNow();
+          discard(pool, releases);
           Thread.currentThread().interrupt();
           throw new JobException(party, "interrupted");
         }
@@ -132,7 +137,7 @@ public final class ConfidentialJob {
         try {
           data.add(new PooledLogisticRegression.PartyData(party, decryptRows(p, r.keyBytes())));
         } catch (JobException e) {
-          pool.shutdownNow();
+          discard(pool, releases);
           throw e;
         } finally {
           Arrays.fill(r.keyBytes(), (byte) 0);
@@ -161,6 +166,21 @@ public final class ConfidentialJob {
     KbsClient kbs = new KbsClient(URI.create(p.owner().broker()));
     String token = kbs.attest(platform);
     return new Released(token, kbs.resource(p.dataset().keyResource()));
+  }
+
+  /** On failure: stops releases still running and wipes every data key already received. */
+  private static void discard(ExecutorService pool, List<Future<Released>> releases) {
+    pool.shutdownNow();
+    try {
+      pool.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    for (Future<Released> f : releases) {
+      if (f.state() == Future.State.SUCCESS) {
+        Arrays.fill(f.resultNow().keyBytes(), (byte) 0);
+      }
+    }
   }
 
   private static JobException releaseFailure(String party, Throwable cause) {
