@@ -59,6 +59,12 @@ job = load("job.json")
 sizes = job["sizes"]
 big = [s for s in sizes if s["rows"] >= 600_000] or [sizes[-1]]
 overhead = max(s["overhead_pct"] for s in big)
+# What the confidential path adds before training (digests, six releases, decryption), over the
+# plaintext run's whole time: the part of the overhead that is not training-phase noise (training
+# is the same code on the same rows on both paths, and its time swings by seconds between runs).
+for s in sizes:
+    s["overhead_read_phase_pct"] = round((s["confidential_read_s"] - s["plaintext_read_s"]) / s["plaintext_s"] * 100, 2)
+overhead_read = max(s["overhead_read_phase_pct"] for s in big)
 
 summary = {
     "verify_vs_ecdsa": round(snp_best / bare_best, 3),
@@ -72,6 +78,7 @@ summary = {
     "release_p50_ms": lv[1]["p50_ms"],
     "release_errors_64": lv[64]["errors"],
     "job_overhead_pct": overhead,
+    "job_overhead_read_phase_pct": overhead_read,
     "scaling_exponent": job.get("scaling_exponent"),
     "details": {
         "verify_per_s": {"snp_cached_chain": snp, "bare_ecdsa_p384": bare, "openssl_ecdsap384_verify": openssl_verify,
@@ -125,8 +132,9 @@ targets = [
      f"{lv[64]['releases_per_s']}/s", "", "", "0 errors", lv[64]["errors"] == 0),
 ]
 for s in sizes:
-    targets.append((f"Confidential job, {s['rows']:,} rows / plaintext training", f"{s['confidential_s']} s", f"{s['plaintext_s']} s",
-                    f"+{s['overhead_pct']} %", "< 3 %" if s["rows"] >= 600_000 else "", (s["overhead_pct"] < 3) if s["rows"] >= 600_000 else None))
+    targets.append((f"Confidential job, {s['rows']:,} rows / plaintext training (before training only)", f"{s['confidential_s']} s",
+                    f"{s['plaintext_s']} s", f"{s['overhead_pct']:+} % ({s['overhead_read_phase_pct']:+} %)", "< 3 %" if s["rows"] >= 600_000 else "",
+                    (s["overhead_pct"] < 3) if s["rows"] >= 600_000 else None))
 targets.append(("Scaling exponent (job time ~ rows^k)", ", ".join(f"{s['rows']:,}: {s['confidential_s']} s / {s['peak_heap_confidential_mb']} MB heap" for s in sizes),
                 "", summary["scaling_exponent"], "close to 1 (<= 1.1)", summary["scaling_exponent"] is not None and summary["scaling_exponent"] <= 1.1))
 summary["targets"] = [{"figure": t[0], "measured": t[1], "baseline": t[2], "ratio": t[3], "target": t[4], "met": t[5]} for t in targets]
