@@ -4,6 +4,7 @@ import com.nimbusds.jose.jwk.ECKey;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
+import dev.cloister.attestation.crypto.CryptoProviders;
 import dev.cloister.attestation.snp.verify.KdsCache;
 import dev.cloister.attestation.snp.verify.TrustAnchor;
 import dev.cloister.broker.http.BrokerHttp;
@@ -132,6 +133,7 @@ public final class Broker implements AutoCloseable {
   }
 
   public static Broker start(Options o) throws IOException, GeneralSecurityException, SQLException {
+    CryptoProviders.install(); // before any key is parsed, so keys and engines come from one provider
     InetAddress address = InetAddress.getByName(o.bind());
     boolean tls = o.tlsCert().isPresent();
     if (!tls && !address.isLoopbackAddress()) {

@@ -42,14 +42,36 @@ import java.util.function.Consumer;
  * why it is safe (a workload one byte different gets nothing from any broker; every audit log
  * verifies).
  */
-final class HospitalsDemo {
+public final class HospitalsDemo {
   static final long SEED = 2026;
 
-  record Party(String name, int rows, Path dir, Path records, Path ciphertext, String datasetName, String keyResource, Broker broker, String admin) {}
+  /** One hospital: its records, ciphertext, broker and admin credential. */
+  public record Party(String name, int rows, Path dir, Path records, Path ciphertext, String datasetName, String keyResource, Broker broker, String admin) {}
 
   private HospitalsDemo() {}
 
-  static Map<String, Object> run(int parties, int totalRows, Path work, Consumer<String> say) throws Exception {
+  /**
+   * Everything up to the job: hospitals, brokers (started, on loopback), encrypted records, the
+   * signed contract, bound release policies and the launched simulated TEE. Public for the
+   * benchmark suite, which times the job on it; close it to stop the brokers.
+   */
+  public record Setup(SimulatedSnpPlatform platform, Path work, Path keys, List<Party> parties, Path bundle, Octets measurement,
+      SignedContract contract, Platform tee, Map<String, Path> ciphertexts) implements AutoCloseable {
+    /** The job's inputs, writing its outputs to {@code outDir}. */
+    public ConfidentialJob.Inputs inputs(Path outDir) {
+      return new ConfidentialJob.Inputs(contract, bundle, ciphertexts, tee, outDir);
+    }
+
+    @Override
+    public void close() {
+      for (Party p : parties) {
+        p.broker().close();
+      }
+    }
+  }
+
+  /** Sets up {@code parties} hospitals with {@code totalRows} records between them (see {@link Setup}). */
+  public static Setup prepare(int parties, int totalRows, Path work, Consumer<String> say) throws Exception {
     List<PatientRecords.Hospital> hospitals = profiles(parties);
     say.accept("Setting up " + parties + " hospitals in " + work + " (each: keys, a key broker, synthetic patient records)");
     say.accept("WARNING: the brokers run with --allow-simulated: they accept evidence from the SIMULATED platform, which protects nothing."
@@ -57,6 +79,7 @@ final class HospitalsDemo {
     SimulatedSnpPlatform platform = SimulatedSnpPlatform.openOrCreate(work.resolve("simulated-platform"), Clock.systemUTC());
     Path keys = work.resolve("keys");
     List<Party> ps = new ArrayList<>();
+    boolean ok = false;
     try {
       double shares = hospitals.stream().mapToDouble(PatientRecords.Hospital::share).sum();
       for (PatientRecords.Hospital h : hospitals) {
@@ -112,12 +135,29 @@ final class HospitalsDemo {
       }
       say.accept("  release only if HOST_DATA = contract digest and measurement = contract's workload measurement");
 
-      say.accept("Running the confidential job on the simulated SEV-SNP platform (launched with HOST_DATA = contract digest)");
       Platform tee = platform.launched(measurement, Octets.copyOf(contract.digest()));
       Map<String, Path> ciphertexts = new LinkedHashMap<>();
       ps.forEach(p -> ciphertexts.put(p.datasetName(), p.ciphertext()));
-      ConfidentialJob.Outcome outcome = ConfidentialJob.run(new ConfidentialJob.Inputs(signed, bundle, ciphertexts, tee, work.resolve("output")),
-          m -> say.accept("  " + m));
+      ok = true;
+      return new Setup(platform, work, keys, List.copyOf(ps), bundle, measurement, signed, tee, ciphertexts);
+    } finally {
+      if (!ok) {
+        for (Party p : ps) {
+          p.broker().close();
+        }
+      }
+    }
+  }
+
+  static Map<String, Object> run(int parties, int totalRows, Path work, Consumer<String> say) throws Exception {
+    try (Setup setup = prepare(parties, totalRows, work, say)) {
+      SimulatedSnpPlatform platform = setup.platform();
+      Path keys = setup.keys();
+      List<Party> ps = setup.parties();
+      Contract contract = setup.contract().contract();
+      Octets measurement = setup.measurement();
+      say.accept("Running the confidential job on the simulated SEV-SNP platform (launched with HOST_DATA = contract digest)");
+      ConfidentialJob.Outcome outcome = ConfidentialJob.run(setup.inputs(work.resolve("output")), m -> say.accept("  " + m));
 
       List<Map<String, Object>> partyRows = new ArrayList<>();
       WorkloadConfig config = WorkloadConfig.readmission();
@@ -180,10 +220,6 @@ final class HospitalsDemo {
       result.put("platform", "simulated");
       result.put("work_dir", work.toString());
       return result;
-    } finally {
-      for (Party p : ps) {
-        p.broker().close();
-      }
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.cloister.cli;
 
+import dev.cloister.attestation.crypto.CryptoProviders;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -25,6 +26,7 @@ public final class Main implements Runnable {
 
   /** Runs the CLI and returns its exit code (tests call this). */
   public static int run(String... args) {
+    CryptoProviders.install(); // native ECDSA/AES-GCM/SHA-2 where available; the JDK's otherwise
     CommandLine cl = new CommandLine(new Main());
     cl.setExecutionExceptionHandler(new Errors());
     return cl.execute(args);

@@ -1,7 +1,6 @@
 package dev.cloister.broker.kbs;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cloister.attestation.AttestationException;
 import dev.cloister.attestation.AttestationResult;
 import dev.cloister.attestation.MalformedEvidenceException;
@@ -19,7 +18,6 @@ import java.util.Base64;
  * appraisal are the attestation library's; the report data must carry the session binding.
  */
 public final class SnpTeeVerifier implements TeeVerifier {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private final SnpVerifier verifier;
   private final SnpAppraisalOptions appraisal;
 
@@ -30,23 +28,20 @@ public final class SnpTeeVerifier implements TeeVerifier {
 
   @Override
   public AttestationResult attest(JsonNode evidence, byte[] expectedReportData) throws AttestationException {
-    byte[] bytes;
+    SnpEvidence decoded;
     if (evidence.isTextual()) {
+      byte[] bytes;
       try {
         bytes = Base64.getDecoder().decode(evidence.asText());
       } catch (IllegalArgumentException e) {
         throw new MalformedEvidenceException("tee-evidence", "a string must be the base64 of a raw SEV-SNP report");
       }
+      decoded = SnpEvidenceCodec.decode(bytes);
     } else if (evidence.isObject()) {
-      try {
-        bytes = JSON.writeValueAsBytes(evidence);
-      } catch (java.io.IOException e) {
-        throw new MalformedEvidenceException("tee-evidence", "cannot re-encode evidence");
-      }
+      decoded = SnpEvidenceCodec.decodeTrusteeJson(evidence); // already parsed: no second round through bytes
     } else {
       throw new MalformedEvidenceException("tee-evidence", "must be an object or a base64 string");
     }
-    SnpEvidence decoded = SnpEvidenceCodec.decode(bytes);
     var verified = verifier.verify(decoded);
     return SnpAppraiser.appraise(verified, appraisal.toBuilder().reportData(Octets.copyOf(expectedReportData)).build());
   }

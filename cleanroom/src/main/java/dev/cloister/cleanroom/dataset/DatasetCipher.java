@@ -56,6 +56,43 @@ public final class DatasetCipher {
     }
   }
 
+  /** Thrown by reads of a {@link #decrypting} stream when the ciphertext does not authenticate. */
+  public static final class TamperedStreamException extends IOException {
+    TamperedStreamException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  /**
+   * The plaintext of {@code in} as a stream, for a reader that consumes it directly (the job parses
+   * rows as they decrypt, so the plaintext is never held whole). Every segment is authenticated
+   * before its bytes are returned, and truncation is detected at the end: nothing read is
+   * trustworthy until the stream has been read to its end without a {@link TamperedStreamException}.
+   */
+  public static InputStream decrypting(DataKey key, String datasetName, InputStream in) throws GeneralSecurityException, IOException {
+    InputStream dec = key.primitive().newDecryptingStream(in, associatedData(datasetName));
+    String what = "dataset '" + datasetName + "' does not decrypt: wrong key or name, or the ciphertext was changed or truncated";
+    return new java.io.FilterInputStream(dec) {
+      @Override
+      public int read() throws IOException {
+        try {
+          return super.read();
+        } catch (IOException e) {
+          throw new TamperedStreamException(what, e); // Tink reports a segment that fails authentication as IOException
+        }
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        try {
+          return super.read(b, off, len);
+        } catch (IOException e) {
+          throw new TamperedStreamException(what, e);
+        }
+      }
+    };
+  }
+
   private static void copy(InputStream in, OutputStream out, LongConsumer progress) throws IOException {
     byte[] buf = new byte[BUFFER];
     long done = 0;

@@ -25,6 +25,27 @@ class DatasetCipherTest {
     return out.toByteArray();
   }
 
+  static byte[] readAll(DataKey key, String name, byte[] ct) throws Exception {
+    return DatasetCipher.decrypting(key, name, new ByteArrayInputStream(ct)).readAllBytes();
+  }
+
+  @Test
+  void theDecryptingStreamGivesThePlaintextAndReportsTamperingAndTruncationAsSuch() throws Exception {
+    byte[] plain = new byte[65_536 * 3 + 5];
+    new Random(3).nextBytes(plain);
+    DataKey key = DataKey.generate();
+    byte[] ct = encrypt(key, "hospital-a", plain);
+    assertThat(readAll(key, "hospital-a", ct)).isEqualTo(plain);
+    byte[] flipped = ct.clone();
+    flipped[flipped.length / 2] ^= 1;
+    assertThatThrownBy(() -> readAll(key, "hospital-a", flipped)).isInstanceOf(DatasetCipher.TamperedStreamException.class)
+        .hasMessageContaining("hospital-a");
+    // Truncation at a segment boundary is caught only at the end of the stream: readers must read to the end.
+    byte[] truncated = Arrays.copyOf(ct, 65_536 * 2);
+    assertThatThrownBy(() -> readAll(key, "hospital-a", truncated)).isInstanceOf(DatasetCipher.TamperedStreamException.class);
+    assertThatThrownBy(() -> readAll(key, "hospital-b", ct)).isInstanceOf(DatasetCipher.TamperedStreamException.class);
+  }
+
   static IntStream sizes() {
     return IntStream.of(0, 1, 65_535, 65_536 * 3 + 17, 1_000_003);
   }

@@ -12,7 +12,6 @@ import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import dev.cloister.attestation.binding.RuntimeDataBinding;
 import java.io.IOException;
-import java.net.CookieManager;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -26,13 +25,27 @@ import java.util.Objects;
  * {@code auth} for a nonce, evidence whose REPORT_DATA binds nonce and key, {@code attest} for a
  * token, then resources, each decrypted with the session key. The private key never leaves this
  * object and is not printed.
+ *
+ * <p>Sessions share one HTTP client per process (unless given a builder): the session is the
+ * {@code kbs-session-id} cookie this object keeps, not the connection, so a job that attests to
+ * several brokers, or a TEE that opens session after session, reuses keep-alive connections
+ * instead of opening a client, a selector thread and a TCP connection per session and leaving
+ * them idle behind it (a broker closes idle connections beyond its limit, which broke sessions
+ * still using theirs).
  */
 public final class KbsClient {
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String SESSION_COOKIE = "kbs-session-id";
   private final URI broker;
   private final HttpClient http;
   private final ECKey sessionKey;
   private String token;
+  private String sessionCookie;
+
+  /** The process-wide client, created on first use. */
+  private static final class Shared {
+    static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+  }
 
   /** Thrown when the broker refuses, with its HTTP status and problem detail. */
   public static final class KbsRefusedException extends Exception {
@@ -48,18 +61,24 @@ public final class KbsClient {
     }
   }
 
+  /** A session over a client of its own, built from {@code httpBuilder} (e.g. with a TLS context). */
   public KbsClient(URI broker, HttpClient.Builder httpBuilder) {
+    this(broker, httpBuilder.connectTimeout(Duration.ofSeconds(10)).build());
+  }
+
+  /** A session over the process-wide HTTP client. */
+  public KbsClient(URI broker) {
+    this(broker, Shared.HTTP);
+  }
+
+  private KbsClient(URI broker, HttpClient http) {
     this.broker = Objects.requireNonNull(broker, "broker");
-    this.http = httpBuilder.cookieHandler(new CookieManager()).connectTimeout(Duration.ofSeconds(10)).build();
+    this.http = http;
     try {
       this.sessionKey = new ECKeyGenerator(Curve.P_256).algorithm(JWEAlgorithm.ECDH_ES_A256KW).generate();
     } catch (JOSEException e) {
       throw new IllegalStateException("cannot generate a session key", e);
     }
-  }
-
-  public KbsClient(URI broker) {
-    this(broker, HttpClient.newBuilder());
   }
 
   /** The public half of this session's key, as sent in the runtime data. */
@@ -108,7 +127,7 @@ public final class KbsClient {
   /** Fetches and decrypts {@code repository/type/tag} within the attested session. */
   public byte[] resource(String path) throws IOException, KbsRefusedException, InterruptedException {
     HttpRequest.Builder req = HttpRequest.newBuilder(broker.resolve("/kbs/v0/resource/" + path)).timeout(Duration.ofSeconds(30)).GET();
-    JsonNode jwe = send(req.build());
+    JsonNode jwe = send(req);
     String compact = String.join(".", field(jwe, "protected"), field(jwe, "encrypted_key"), field(jwe, "iv"), field(jwe, "ciphertext"), field(jwe, "tag"));
     try {
       JWEObject o = JWEObject.parse(compact);
@@ -131,12 +150,20 @@ public final class KbsClient {
     return send(HttpRequest.newBuilder(broker.resolve(path))
         .timeout(Duration.ofSeconds(30))
         .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)))
-        .build());
+        .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body))));
   }
 
-  private JsonNode send(HttpRequest req) throws IOException, KbsRefusedException, InterruptedException {
-    HttpResponse<byte[]> r = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
+  private JsonNode send(HttpRequest.Builder req) throws IOException, KbsRefusedException, InterruptedException {
+    if (sessionCookie != null) {
+      req.header("Cookie", SESSION_COOKIE + "=" + sessionCookie);
+    }
+    HttpResponse<byte[]> r = http.send(req.build(), HttpResponse.BodyHandlers.ofByteArray());
+    for (String c : r.headers().allValues("Set-Cookie")) {
+      String first = c.split(";", 2)[0].strip();
+      if (first.startsWith(SESSION_COOKIE + "=")) {
+        sessionCookie = first.substring(SESSION_COOKIE.length() + 1);
+      }
+    }
     if (r.statusCode() != 200) {
       String detail;
       try {

@@ -61,6 +61,14 @@ public final class SnpEvidenceCodec {
     } catch (java.io.IOException e) {
       throw new MalformedEvidenceException("evidence", "not valid JSON");
     }
+    return decodeTrusteeJson(root);
+  }
+
+  /**
+   * Decodes Trustee's SNP evidence already parsed as JSON (a broker receives it inside the KBS
+   * attestation body; writing it out and parsing it again cost more than its signature check).
+   */
+  public static SnpEvidence decodeTrusteeJson(JsonNode root) throws MalformedEvidenceException {
     if (root == null || !root.isObject()) {
       throw new MalformedEvidenceException("evidence", "must be a JSON object");
     }
@@ -188,6 +196,8 @@ public final class SnpEvidenceCodec {
 
   private static X509Certificate certificate(byte[] der, String field) throws MalformedEvidenceException {
     try {
+      // The JDK's X.509 factory keeps recently parsed certificates by encoding, so a chip's VCEK,
+      // ASK and ARK arriving with every report are not parsed again.
       return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(der));
     } catch (GeneralSecurityException e) {
       throw new MalformedEvidenceException(field, "not an X.509 certificate");

@@ -8,11 +8,14 @@ import dev.cloister.attestation.snp.abi.ProductLine;
 import dev.cloister.attestation.snp.abi.SigningKey;
 import dev.cloister.attestation.snp.abi.SnpReport;
 import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.PublicKey;
 import java.security.Signature;
 import java.security.cert.X509CRL;
 import java.security.cert.X509CRLEntry;
 import java.security.cert.X509Certificate;
 import java.security.interfaces.ECPublicKey;
+import java.security.spec.X509EncodedKeySpec;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,6 +38,14 @@ public final class SnpVerifier {
   private final VerifyOptions options;
   /** VEK → the anchor and intermediate whose signatures over it were verified. */
   private final Map<X509Certificate, Path> verifiedPaths = new ConcurrentHashMap<>();
+  /**
+   * VEK → what the VEK itself yields: its parsed AMD extensions and its public key as the preferred
+   * provider's own key object. Both are pure functions of the certificate; parsing them and
+   * translating a key into a native provider's form cost about a tenth of the report's ECDSA verify.
+   */
+  private final Map<X509Certificate, VekInfo> vekInfo = new ConcurrentHashMap<>();
+
+  private record VekInfo(VekExtensions ext, PublicKey key) {}
 
   private record Path(TrustAnchor anchor, X509Certificate intermediate) {}
 
@@ -55,7 +66,8 @@ public final class SnpVerifier {
     }
     Optional<ProductLine> hinted = productHint(report);
     X509Certificate vek = evidence.vek().isPresent() ? evidence.vek().get() : fetchVek(report, hinted);
-    VekExtensions ext = VekExtensions.from(vek);
+    VekInfo info = vekInfo(vek);
+    VekExtensions ext = info.ext();
     ProductLine product = ext.product();
     if (hinted.isPresent() && hinted.get() != product) {
       throw new VerificationException(
@@ -68,10 +80,33 @@ public final class SnpVerifier {
     Certificates.requireValid(path.intermediate(), "intermediate", now);
     Certificates.requireValid(vek, "vek", now);
     checkRevocation(path, vek, product, now);
-    checkSignature(report, vek);
+    checkSignature(report, info.key());
     bindTcb(report, ext, product);
     bindChipId(report, ext, product);
     return new VerifiedSnpReport(report, product, path.anchor().platform(), vek, ext, path.anchor(), now);
+  }
+
+  private VekInfo vekInfo(X509Certificate vek) throws VerificationException {
+    VekInfo cached = vekInfo.get(vek);
+    if (cached != null) {
+      return cached;
+    }
+    VekExtensions ext = VekExtensions.from(vek);
+    if (!(vek.getPublicKey() instanceof ECPublicKey ec) || ec.getParams().getCurve().getField().getFieldSize() != 384) {
+      throw new VerificationException("vek.public_key", "must be an EC P-384 key");
+    }
+    PublicKey key;
+    try {
+      key = KeyFactory.getInstance("EC").generatePublic(new X509EncodedKeySpec(ec.getEncoded()));
+    } catch (GeneralSecurityException e) {
+      key = ec; // the certificate's own key object verifies just the same, only slower
+    }
+    VekInfo info = new VekInfo(ext, key);
+    if (vekInfo.size() >= PATH_CACHE_LIMIT) {
+      vekInfo.clear();
+    }
+    vekInfo.put(vek, info);
+    return info;
   }
 
   private Optional<ProductLine> productHint(SnpReport report) throws VerificationException {
@@ -208,14 +243,12 @@ public final class SnpVerifier {
     }
   }
 
-  private static void checkSignature(SnpReport report, X509Certificate vek) throws VerificationException {
-    if (!(vek.getPublicKey() instanceof ECPublicKey ec) || ec.getParams().getCurve().getField().getFieldSize() != 384) {
-      throw new VerificationException("vek.public_key", "must be an EC P-384 key");
-    }
+  /** {@code key} is the VEK's P-384 key, checked by {@link #vekInfo}. */
+  private static void checkSignature(SnpReport report, PublicKey key) throws VerificationException {
     boolean ok;
     try {
       Signature s = Signature.getInstance("SHA384withECDSAinP1363Format");
-      s.initVerify(ec);
+      s.initVerify(key);
       s.update(report.signedBytes());
       ok = s.verify(report.signatureP1363());
     } catch (GeneralSecurityException e) {
