@@ -81,11 +81,6 @@ final class BrokerAudit implements AuditSink, BrokerHttp.AdminEvents, AuditRoute
   }
 
   @Override
-  public void sessionStarted(String sessionId, String tee) {
-    append(new AuditEvent.SessionStarted(sessionId, tee));
-  }
-
-  @Override
   public void attestation(String sessionId, String tee, String platform, String status, String measurement, String claimsDigest, String reason) {
     append(new AuditEvent.AttestationVerdict(sessionId, tee, platform, status, measurement, claimsDigest, reason));
   }

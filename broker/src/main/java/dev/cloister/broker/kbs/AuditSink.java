@@ -5,8 +5,6 @@ package dev.cloister.broker.kbs;
  * Arguments are never secrets: IDs, digests, measurements, statuses and reasons only.
  */
 public interface AuditSink {
-  void sessionStarted(String sessionId, String tee);
-
   void attestation(String sessionId, String tee, String platform, String status, String measurement, String claimsDigest, String reason);
 
   void released(String sessionId, String resourcePath, String teeKeyThumbprint, String measurement);

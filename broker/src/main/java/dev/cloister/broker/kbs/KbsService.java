@@ -75,7 +75,8 @@ public final class KbsService {
       throw KbsProblem.unauthenticated("tee-unsupported", "tee '" + tee + "' is not supported (supported: " + verifiers.keySet() + ")");
     }
     Sessions.Authed s = sessions.create(tee);
-    audit.sessionStarted(s.id(), tee);
+    // Not audited: /auth is unauthenticated, so a durable, signed entry per request would let anyone
+    // fill the log and spend an fsync each. A session enters the log with its attestation verdict.
     return new Challenge(s.id(), s.nonce(), s.expires());
   }
 
