@@ -1,17 +1,14 @@
 package dev.cloister.broker.kbs;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cloister.attestation.AttestationException;
 import dev.cloister.attestation.AttestationResult;
-import dev.cloister.attestation.MalformedEvidenceException;
 import dev.cloister.attestation.Octets;
 import dev.cloister.attestation.azure.AzureVtpmAppraiser;
 import dev.cloister.attestation.azure.AzureVtpmEvidence;
 import dev.cloister.attestation.azure.AzureVtpmVerifier;
 import dev.cloister.attestation.snp.appraise.SnpAppraisalOptions;
 import dev.cloister.attestation.snp.verify.VerifyOptions;
-import java.io.IOException;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -28,7 +25,6 @@ import java.util.Optional;
  * defaults; hardware roots only, whatever simulation allows for plain SNP.
  */
 public final class AzSnpVtpmTeeVerifier implements TeeVerifier {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private final VerifyOptions verify;
   private final SnpAppraisalOptions snp;
 
@@ -39,15 +35,7 @@ public final class AzSnpVtpmTeeVerifier implements TeeVerifier {
 
   @Override
   public AttestationResult attest(JsonNode evidence, byte[] expectedReportData) throws AttestationException {
-    if (!evidence.isObject()) {
-      throw new MalformedEvidenceException("tee-evidence", "az-snp-vtpm evidence must be Trustee's JSON object");
-    }
-    byte[] json;
-    try {
-      json = JSON.writeValueAsBytes(evidence);
-    } catch (IOException e) {
-      throw new MalformedEvidenceException("tee-evidence", "cannot re-encode evidence");
-    }
+    byte[] json = TrusteeJson.object(evidence, "az-snp-vtpm");
     AzureVtpmVerifier.Verified verified = AzureVtpmVerifier.verify(AzureVtpmEvidence.decode(json), verify);
     return AzureVtpmAppraiser.appraise(verified, new AzureVtpmAppraiser.Options(snp, Optional.of(Octets.copyOf(expectedReportData)), Map.of()));
   }

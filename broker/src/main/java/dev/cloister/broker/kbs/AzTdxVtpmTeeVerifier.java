@@ -1,14 +1,11 @@
 package dev.cloister.broker.kbs;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cloister.attestation.AttestationException;
 import dev.cloister.attestation.AttestationResult;
-import dev.cloister.attestation.MalformedEvidenceException;
 import dev.cloister.attestation.azure.AzureTdxVtpmAppraiser;
 import dev.cloister.attestation.dcap.appraise.TdxAppraisalOptions;
 import dev.cloister.attestation.dcap.tcb.CollateralSource;
-import java.io.IOException;
 import java.time.Clock;
 import java.util.Objects;
 import java.util.Optional;
@@ -22,7 +19,6 @@ import java.util.Optional;
  * with the default TDX options.
  */
 public final class AzTdxVtpmTeeVerifier implements TeeVerifier {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private final Clock clock;
   private final CollateralSource collateral;
 
@@ -33,15 +29,7 @@ public final class AzTdxVtpmTeeVerifier implements TeeVerifier {
 
   @Override
   public AttestationResult attest(JsonNode evidence, byte[] expectedReportData) throws AttestationException {
-    if (!evidence.isObject()) {
-      throw new MalformedEvidenceException("tee-evidence", "az-tdx-vtpm evidence must be Trustee's JSON object");
-    }
-    byte[] json;
-    try {
-      json = JSON.writeValueAsBytes(evidence);
-    } catch (IOException e) {
-      throw new MalformedEvidenceException("tee-evidence", "cannot re-encode evidence");
-    }
+    byte[] json = TrusteeJson.object(evidence, "az-tdx-vtpm");
     return AzureTdxVtpmAppraiser.attest(json, expectedReportData, Optional.of(collateral), clock, TdxAppraisalOptions.defaults());
   }
 
