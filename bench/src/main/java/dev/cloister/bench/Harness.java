@@ -3,9 +3,15 @@ package dev.cloister.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.cloister.attestation.crypto.CryptoProviders;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * Whole-path measurements that JMH cannot express (a broker under concurrent load, a job of
@@ -59,4 +65,19 @@ public final class Harness {
     double f = Math.pow(10, digits);
     return Math.round(v * f) / f;
   }
-}
+
+  /** Removes a harness's working directory (broker state, datasets), which may sit in /dev/shm. */
+  static void deleteTree(Path p) throws IOException {
+    if (!Files.exists(p)) {
+      return;
+    }
+    try (Stream<Path> s = Files.walk(p)) {
+      s.sorted(Comparator.reverseOrder()).forEach(f -> {
+        try {
+          Files.delete(f);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      });
+    }
+  }}

@@ -7,17 +7,14 @@ import dev.cloister.cleanroom.workload.WorkloadConfig;
 import dev.cloister.cli.HospitalsDemo;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 
 /**
  * The demo's job on N rows from six hospitals, two ways in one JVM, alternating so that drift on a
@@ -41,7 +38,7 @@ final class JobOverhead {
         rows.add(measure(n, reps, root.resolve("rows-" + n)));
       }
     } finally {
-      delete(root);
+      Harness.deleteTree(root);
     }
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("sizes", rows);
@@ -61,7 +58,7 @@ final class JobOverhead {
         ConfidentialJob.run(s.inputs(work.resolve("out-" + i)), m -> {});
       }
     }
-    delete(work);
+    Harness.deleteTree(work);
   }
 
   private static Map<String, Object> measure(int n, int asked, Path work) throws Exception {
@@ -173,20 +170,7 @@ final class JobOverhead {
     return sxy / sxx;
   }
 
-  private static void delete(Path p) throws IOException {
-    if (!Files.exists(p)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(p)) {
-      s.sorted(Comparator.reverseOrder()).forEach(f -> {
-        try {
-          Files.delete(f);
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      });
-    }
-  }
+
 
   /** Samples heap in use every 5 ms (garbage not yet collected included: an upper bound on what the run needed). */
   private static final class HeapSampler implements AutoCloseable {

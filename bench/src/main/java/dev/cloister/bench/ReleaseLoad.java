@@ -85,6 +85,7 @@ final class ReleaseLoad {
     }
     Harness.say("release: crypto floor");
     out.put("floor", floor(platform, tee, secret, seconds));
+    Harness.deleteTree(work);
     return out;
   }
 
