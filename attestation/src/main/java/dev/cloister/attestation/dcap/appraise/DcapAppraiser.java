@@ -94,7 +94,7 @@ public final class DcapAppraiser {
     exact(checks, "report_data", td.reportData(), o.reportData);
     o.mrServiceTd.ifPresent(want -> checks.add(td.mrServiceTd().isEmpty()
         ? Check.fail("mr_service_td", "required, but the quote carries a TD report 1.0 without MRSERVICETD")
-        : exactCheck("mr_service_td", td.mrServiceTd().get(), want)));
+        : Check.matches("mr_service_td", td.mrServiceTd().get(), want)));
     o.eventLog.ifPresent(log -> {
       claims.put("event_log", log.summary());
       checks.add(replay(log, td));
@@ -126,8 +126,8 @@ public final class DcapAppraiser {
     headerChecks(checks, q, qe, pck, o.minimumQeSvn, o.minimumPceSvn, o.qeVendorId);
     allowed(checks, "mr_enclave", r.mrEnclave(), o.mrEnclaves);
     allowed(checks, "mr_signer", r.mrSigner(), o.mrSigners);
-    o.isvProdId.ifPresent(want -> checks.add(result(r.isvProdId() == want, "isv_prod_id", r.isvProdId() + " vs required " + want)));
-    o.minimumIsvSvn.ifPresent(min -> checks.add(result(r.isvSvn() >= min, "isv_svn", r.isvSvn() + " vs minimum " + min)));
+    o.isvProdId.ifPresent(want -> checks.add(Check.of(r.isvProdId() == want, "isv_prod_id", r.isvProdId() + " vs required " + want)));
+    o.minimumIsvSvn.ifPresent(min -> checks.add(Check.of(r.isvSvn() >= min, "isv_svn", r.isvSvn() + " vs minimum " + min)));
     exact(checks, "report_data", r.reportData(), o.reportData);
     exact(checks, "config_id", r.configId(), o.configId);
     exact(checks, "isv_ext_prod_id", r.isvExtProdId(), o.isvExtProdId);
@@ -237,7 +237,7 @@ public final class DcapAppraiser {
         + (v.advisoryIds().isEmpty() ? "" : ", advisories " + String.join(", ", v.advisoryIds()))
         + (tier == TrustTier.CONTRAINDICATED ? ": not accepted by the TCB policy" : "");
     out.add(new Check("tcb_status", tier, detail));
-    p.minimumTcbDate().ifPresent(min -> out.add(result(!v.tcbDate().isBefore(min), "tcb_date", "TCB date " + v.tcbDate() + " vs minimum " + min)));
+    p.minimumTcbDate().ifPresent(min -> out.add(Check.of(!v.tcbDate().isBefore(min), "tcb_date", "TCB date " + v.tcbDate() + " vs minimum " + min)));
     if (!v.revocationChecked()) {
       // The verifier was told to accept collateral without CRLs: say so in every result it feeds.
       out.add(Check.warn("revocation", "Intel's CRLs were not given: the PCK and CA certificates were not checked for revocation"));
@@ -254,10 +254,10 @@ public final class DcapAppraiser {
 
   private static void headerChecks(List<Check> checks, DcapQuote q, SgxReport qe, Optional<PckExtensions> pck,
       Optional<Integer> minQe, Optional<Integer> minPce, Optional<Octets> vendor) {
-    minQe.ifPresent(min -> checks.add(result(qe.isvSvn() >= min, "qe_svn", "QE report ISVSVN " + qe.isvSvn() + " vs minimum " + min)));
+    minQe.ifPresent(min -> checks.add(Check.of(qe.isvSvn() >= min, "qe_svn", "QE report ISVSVN " + qe.isvSvn() + " vs minimum " + min)));
     minPce.ifPresent(min -> checks.add(pck.isEmpty()
         ? Check.fail("pce_svn", "the PCK certificate carries no readable PCESVN")
-        : result(pck.get().pceSvn() >= min, "pce_svn", "PCK PCESVN " + pck.get().pceSvn() + " vs minimum " + min)));
+        : Check.of(pck.get().pceSvn() >= min, "pce_svn", "PCK PCESVN " + pck.get().pceSvn() + " vs minimum " + min)));
     exact(checks, "qe_vendor_id", q.qeVendorId(), vendor);
   }
 
@@ -281,17 +281,8 @@ public final class DcapAppraiser {
     }
   }
 
-  private static Check result(boolean ok, String name, String detail) {
-    return ok ? Check.pass(name, detail) : Check.fail(name, detail);
-  }
-
   private static void exact(List<Check> checks, String name, Octets got, Optional<Octets> want) {
-    want.ifPresent(w -> checks.add(exactCheck(name, got, w)));
-  }
-
-  private static Check exactCheck(String name, Octets got, Octets want) {
-    return want.contentEquals(got.toByteArray()) ? Check.pass(name, "matches")
-        : Check.fail(name, "got " + got.hex() + ", expected " + want.hex());
+    want.ifPresent(w -> checks.add(Check.matches(name, got, w)));
   }
 
   private static void allowed(List<Check> checks, String name, Octets got, Set<Octets> allowed) {

@@ -48,10 +48,10 @@ public final class SnpAppraiser {
     }
     if (o.minimumAbiMajor > 0 || o.minimumAbiMinor > 0) {
       boolean ok = p.abiMajor() > o.minimumAbiMajor || (p.abiMajor() == o.minimumAbiMajor && p.abiMinor() >= o.minimumAbiMinor);
-      checks.add(result(ok, "policy.abi", "ABI " + p.abiMajor() + "." + p.abiMinor() + " vs minimum " + o.minimumAbiMajor + "." + o.minimumAbiMinor));
+      checks.add(Check.of(ok, "policy.abi", "ABI " + p.abiMajor() + "." + p.abiMinor() + " vs minimum " + o.minimumAbiMajor + "." + o.minimumAbiMinor));
     }
     if (o.minimumGuestSvn > 0) {
-      checks.add(result(r.guestSvn() >= o.minimumGuestSvn, "guest_svn", r.guestSvn() + " vs minimum " + o.minimumGuestSvn));
+      checks.add(Check.of(r.guestSvn() >= o.minimumGuestSvn, "guest_svn", r.guestSvn() + " vs minimum " + o.minimumGuestSvn));
     }
     exact(checks, "report_data", r.reportData(), o.reportData);
     exact(checks, "host_data", r.hostData(), o.hostData);
@@ -67,10 +67,10 @@ public final class SnpAppraiser {
     }
     FirmwareVersion fw = r.currentVersion();
     if (o.minimumBuild > 0) {
-      checks.add(result(fw.build() >= o.minimumBuild, "firmware.build", "build " + fw.build() + " vs minimum " + o.minimumBuild));
+      checks.add(Check.of(fw.build() >= o.minimumBuild, "firmware.build", "build " + fw.build() + " vs minimum " + o.minimumBuild));
     }
     if (o.minimumVersion > 0) {
-      checks.add(result(fw.apiVersion() >= o.minimumVersion, "firmware.version",
+      checks.add(Check.of(fw.apiVersion() >= o.minimumVersion, "firmware.version",
           fw.major() + "." + fw.minor() + " vs minimum " + (o.minimumVersion >> 8) + "." + (o.minimumVersion & 0xFF)));
     }
     o.minimumTcb.ifPresent(min -> checks.add(tcbAtLeast("minimum_tcb", r.reportedTcb(), min, product)));
@@ -78,7 +78,7 @@ public final class SnpAppraiser {
     checks.add(provisional(r, product, o.permitProvisionalFirmware));
     // go-sev-guest's implicit rule: the certificate cannot be for a TCB the firmware is not running.
     TcbVersion.Parts vekTcb = v.extensions().tcb().parts(product);
-    checks.add(result(r.currentTcb().parts(product).atLeast(vekTcb), "tcb.vek_le_current",
+    checks.add(Check.of(r.currentTcb().parts(product).atLeast(vekTcb), "tcb.vek_le_current",
         "certificate TCB " + vekTcb + " vs current " + r.currentTcb().parts(product)));
     long info = r.platformInfo().raw();
     if ((info & o.platformInfoForbidden) != 0) {
@@ -99,7 +99,7 @@ public final class SnpAppraiser {
       checks.add(r.idKeyDigest().isAllZero() ? Check.fail("id_block", "required but the VM was launched without an ID block")
           : trusted("id_block", r.idKeyDigest(), o.trustedIdKeyDigests));
     }
-    o.vmpl.ifPresent(want -> checks.add(result(r.vmpl() == want, "vmpl", "VMPL " + r.vmpl() + " vs required " + want)));
+    o.vmpl.ifPresent(want -> checks.add(Check.of(r.vmpl() == want, "vmpl", "VMPL " + r.vmpl() + " vs required " + want)));
     if (o.minimumLaunchMitVector != 0) {
       checks.add(bits("launch_mit_vector", r.launchMitVector(), o.minimumLaunchMitVector));
     }
@@ -117,21 +117,15 @@ public final class SnpAppraiser {
     return allowed ? Check.pass(name, "set, and allowed") : Check.fail(name, "set, and not allowed");
   }
 
-  private static Check result(boolean ok, String name, String detail) {
-    return ok ? Check.pass(name, detail) : Check.fail(name, detail);
-  }
-
   private static void exact(List<Check> checks, String name, Octets got, Optional<Octets> want) {
-    want.ifPresent(w -> checks.add(w.contentEquals(got.toByteArray())
-        ? Check.pass(name, "matches")
-        : Check.fail(name, "got " + got.hex() + ", expected " + w.hex())));
+    want.ifPresent(w -> checks.add(Check.matches(name, got, w)));
   }
 
   private static Check tcbAtLeast(String name, TcbVersion tcb, TcbVersion.Parts min, ProductLine product) {
     TcbVersion.Parts got = tcb.parts(product);
     TcbVersion.Parts want = product.tcbLayout() == ProductLine.TcbLayout.ZEN5 ? min
         : new TcbVersion.Parts(-1, min.bootloader(), min.tee(), min.snp(), min.microcode());
-    return result(got.atLeast(want), name, got + " vs minimum " + want);
+    return Check.of(got.atLeast(want), name, got + " vs minimum " + want);
   }
 
   private static Check provisional(SnpReport r, ProductLine product, boolean permit) {
@@ -157,7 +151,7 @@ public final class SnpAppraiser {
   }
 
   private static Check bits(String name, long got, long required) {
-    return result((got & required) == required, name, String.format("0x%x must include 0x%x", got, required));
+    return Check.of((got & required) == required, name, String.format("0x%x must include 0x%x", got, required));
   }
 
   private static Check cel(dev.cloister.attestation.cel.CelExpression expr, Map<String, Object> claims) {
