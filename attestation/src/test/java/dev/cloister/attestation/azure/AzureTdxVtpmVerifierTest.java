@@ -38,7 +38,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Azure TDX vTPM evidence from confidential-containers/trustee@78962cd
- * deps/verifier/test_data/az-tdx-vtpm/ (upstream {@code az_tdx_vtpm/mod.rs} tests; shared/vectors
+ * deps/verifier/test_data/az-tdx-vtpm/ (upstream {@code az_tdx_vtpm/mod.rs} tests; testdata/vectors
  * INDEX.md §2): {@code test_verify_hcl_var_data} and its mutation at 0x880 ("TDX Quote report data
  * mismatch"), the TPM signature, nonce "challenge" and PCR tests with their mutations of
  * {@code quote.bin} (bincode: signature at 8, message at 272, PCRs at 402, so quote.bin[0x20] is

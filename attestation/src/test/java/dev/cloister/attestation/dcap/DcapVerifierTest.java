@@ -18,7 +18,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.Test;
 
 /**
- * The cryptographic chain of every real TDX and SGX quote in shared/vectors (INDEX.md §2, §3), at a
+ * The cryptographic chain of every real TDX and SGX quote in testdata/vectors (INDEX.md §2, §3), at a
  * time inside the PCK certificate's validity: go-tdx-guest@91f9a52 (SPR E4 v4 at 2023-07-01,
  * TestRawQuoteVerifyWithoutCollateral; v5 at 2026-02-03; GCE COS-113), dcap-qvl@9bffe30 (TDX and SGX
  * samples), dcap-rs@d847b8f (TDX v4, SGX v3), and Trustee's TDX and Occlum SGX quotes.

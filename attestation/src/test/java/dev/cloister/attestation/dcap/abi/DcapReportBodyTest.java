@@ -13,7 +13,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * TD and SGX report bodies against the values upstream asserts for the real quotes in shared/vectors
+ * TD and SGX report bodies against the values upstream asserts for the real quotes in testdata/vectors
  * (INDEX.md §2, §3): go-tdx-guest@91f9a52 tools/check/check_test.go (SPR E4 good values and RTMRs
  * from TestRtmrs), dcap-qvl@9bffe30 sample/sgx_quote, and every offset by seeded random bodies.
  */

@@ -29,7 +29,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Appraisal of real, verified quotes (shared/vectors INDEX.md §2, §3). TDX: the SPR E4 quote that
+ * Appraisal of real, verified quotes (testdata/vectors INDEX.md §2, §3). TDX: the SPR E4 quote that
  * go-tdx-guest@91f9a52 tools/check/check_test.go is run against; each of its "good" values passes
  * and each "bad" value fails exactly the matching check. SGX: dcap-qvl@9bffe30 sample/sgx_quote.
  *

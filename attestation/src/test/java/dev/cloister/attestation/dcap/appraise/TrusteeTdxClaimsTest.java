@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Our TD claims for Trustee's tdx_quote_4.dat against the claims Trustee's own parser asserts for
  * it (confidential-containers/trustee deps/verifier/src/tdx/claims.rs, test data
- * parse_tdx_claims_expected.json; shared/vectors INDEX.md §2): two independent readings of the
+ * parse_tdx_claims_expected.json; testdata/vectors INDEX.md §2): two independent readings of the
  * same bytes must agree field by field.
  */
 class TrusteeTdxClaimsTest {

@@ -17,7 +17,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /**
- * Intel collateral and TCB status against the outcomes upstream projects assert (shared/vectors
+ * Intel collateral and TCB status against the outcomes upstream projects assert (testdata/vectors
  * INDEX.md §2, §3): dcap-qvl@9bffe30 tests/verify_quote.rs (TDX UpToDate, SGX
  * ConfigurationAndSWHardeningNeeded with INTEL-SA-00289 and INTEL-SA-00615, each at
  * min(nextUpdate) - 1 s), go-tdx-guest@91f9a52 verify_test.go TestNegativeRawQuoteVerifyWithCollateral

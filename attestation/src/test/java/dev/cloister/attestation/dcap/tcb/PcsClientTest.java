@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The PCS/PCCS client against a fake network serving dcap-rs@d847b8f's captured PCS responses for
- * FMSPC 00806f050000 (shared/vectors INDEX.md §2): the same verdict as the offline files.
+ * FMSPC 00806f050000 (testdata/vectors INDEX.md §2): the same verdict as the offline files.
  */
 class PcsClientTest {
   static final String D = "dcap-rs/data/";

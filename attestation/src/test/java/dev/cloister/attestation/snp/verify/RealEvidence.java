@@ -11,7 +11,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 
-/** Loading helpers for the real samples in shared/vectors (see its INDEX.md for provenance). */
+/** Loading helpers for the real samples in testdata/vectors (see its INDEX.md for provenance). */
 final class RealEvidence {
   private RealEvidence() {}
 

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Verification of real SEV-SNP evidence captured on AMD hardware, each at a time inside and outside
- * its certificates' validity. Sources are named per test; all are read in place from shared/vectors.
+ * its certificates' validity. Sources are named per test; all are read in place from testdata/vectors.
  */
 class SnpVerifierTest {
 
