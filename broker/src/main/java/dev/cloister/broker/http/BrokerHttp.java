@@ -7,7 +7,7 @@ import dev.cloister.broker.kbs.KbsProblem;
 import dev.cloister.broker.kbs.KbsService;
 import dev.cloister.broker.release.ReferenceValueStore;
 import dev.cloister.broker.release.ReleasePolicies;
-import dev.cloister.broker.release.ResourcePath;
+import dev.cloister.broker.store.ResourcePath;
 import dev.cloister.broker.store.BrokerStore;
 import dev.cloister.broker.token.EarTokens;
 import io.micrometer.core.instrument.Counter;

@@ -3,6 +3,7 @@ package dev.cloister.broker.release;
 import dev.cloister.attestation.cel.CelExpression;
 import dev.cloister.attestation.cel.CelPolicyException;
 import dev.cloister.broker.store.BrokerStore;
+import dev.cloister.broker.store.ResourcePath;
 import dev.cloister.broker.token.EarTokens;
 import java.sql.SQLException;
 import java.util.LinkedHashMap;
