@@ -122,8 +122,11 @@ public final class Broker implements AutoCloseable {
   private final BrokerStore store;
   private final BrokerAudit audit;
   private final URI uri;
+  private final Map<String, String> unreleasable;
 
-  private Broker(HttpServer server, ExecutorService executor, ScheduledExecutorService janitor, BrokerStore store, BrokerAudit audit, URI uri) {
+  private Broker(HttpServer server, ExecutorService executor, ScheduledExecutorService janitor, BrokerStore store, BrokerAudit audit, URI uri,
+      Map<String, String> unreleasable) {
+    this.unreleasable = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(unreleasable));
     this.server = server;
     this.executor = executor;
     this.janitor = janitor;
@@ -176,7 +179,8 @@ public final class Broker implements AutoCloseable {
 
       EarTokens tokens = new EarTokens(signingKey, uri.toString(), o.clock(), o.tokenLifetime());
       ReferenceValueStore referenceValues = new ReferenceValueStore(store, o.clock());
-      ReleasePolicies policies = new ReleasePolicies(store, referenceValues, o.allowSimulated());
+      ReleasePolicies policies = new ReleasePolicies(store, referenceValues);
+      Map<String, String> unreleasable = policies.unreleasable();
       Sessions sessions = new Sessions(o.clock(), o.sessionTimeout(), 100_000);
       KbsService kbs = new KbsService(sessions, verifiers, tokens, policies, store, audit, o.allowSimulated());
       PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -190,8 +194,9 @@ public final class Broker implements AutoCloseable {
       });
       janitor.scheduleAtFixedRate(sessions::purgeExpired, 60, 60, TimeUnit.SECONDS);
       server.start();
-      audit.adminChange("broker.start", (o.allowSimulated() ? "allow-simulated " : "") + "tee=" + String.join(",", verifiers.keySet()) + " " + uri);
-      return new Broker(server, executor, janitor, store, audit, uri);
+      audit.adminChange("broker.start", (o.allowSimulated() ? "allow-simulated " : "") + "tee=" + String.join(",", verifiers.keySet()) + " " + uri
+          + (unreleasable.isEmpty() ? "" : " unpinned=" + String.join(",", unreleasable.keySet())));
+      return new Broker(server, executor, janitor, store, audit, uri, unreleasable);
     } catch (IOException | GeneralSecurityException | SQLException | RuntimeException e) {
       if (audit != null) {
         audit.close();
@@ -203,6 +208,14 @@ public final class Broker implements AutoCloseable {
 
   public URI uri() {
     return uri;
+  }
+
+  /**
+   * The resources stored at start that no policy would release (no policy covers them, or theirs
+   * pins no workload), each with why; {@code broker serve} lists them.
+   */
+  public Map<String, String> unreleasableAtStart() {
+    return unreleasable;
   }
 
   @Override

@@ -127,6 +127,10 @@ final class BrokerCommand implements Runnable {
         broker.close();
         stopped.countDown();
       }));
+      // Fail closed is silent at release time; say at start which keys it is keeping from everyone.
+      broker.unreleasableAtStart().forEach((resource, why) -> spec.commandLine().getErr().println(
+          "cloister: WARNING: resource " + resource + " is released to no one: " + why + " (bind it with 'contract bind')"));
+      spec.commandLine().getErr().flush();
       spec.commandLine().getOut().println("broker listening on " + broker.uri());
       spec.commandLine().getOut().flush();
       stopped.await();
