@@ -1,10 +1,10 @@
 package dev.cloister.broker.kbs;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cloister.attestation.dcap.evidence.IntelTee;
 import dev.cloister.attestation.dcap.tcb.CollateralSource;
 import dev.cloister.attestation.nitro.NitroVerifier;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cloister.attestation.snp.appraise.SnpAppraisalOptions;
 import dev.cloister.attestation.snp.appraise.SnpPolicyFile;
 import dev.cloister.attestation.snp.verify.CertificateSource;
