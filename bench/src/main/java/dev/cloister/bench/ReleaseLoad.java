@@ -73,6 +73,13 @@ final class ReleaseLoad {
       if (put.statusCode() != 200) {
         throw new IllegalStateException("registering the resource: HTTP " + put.statusCode() + " " + put.body());
       }
+      // The broker releases nothing that no policy pins: bind the key to the launched workload, as 'contract bind' would.
+      String bound = "status == 'affirming' && claims.measurement == '" + "cd".repeat(48) + "' && claims.host_data == '" + "ef".repeat(32) + "'";
+      HttpResponse<String> policy = HttpClient.newHttpClient().send(HttpRequest.newBuilder(uri.resolve("/kbs/v0/resource-policy/" + RESOURCE))
+          .header("Authorization", "Bearer " + admin).PUT(HttpRequest.BodyPublishers.ofString(bound)).build(), HttpResponse.BodyHandlers.ofString());
+      if (policy.statusCode() != 200) {
+        throw new IllegalStateException("binding the resource: HTTP " + policy.statusCode() + " " + policy.body());
+      }
       Harness.say("release: warming up (" + uri + ")");
       load(uri, tee, secret, 4, Math.min(seconds, 4));
       List<Map<String, Object>> levels = new ArrayList<>();

@@ -59,6 +59,10 @@ public final class Broker implements AutoCloseable {
    * @param nitroRoots the AWS Nitro roots trusted for {@code tee: "nitro"} (default: the embedded G1 root)
    * @param intelPcs Intel PCS or a PCCS to fetch TDX/SGX collateral from; empty (the default) reads
    *     it offline from {@code <dataDir>/intel-collateral} (see {@link CollateralDirectory})
+   * @param policies appraisal policy files by family ({@code broker serve --policy FAMILY=FILE}), in the
+   *     format {@code attest verify --policy} reads; parsed at start (see {@link TeeRegistry#policies})
+   * @param requireCrl refuse SEV-SNP evidence (snp, az-snp-vtpm) unless a CRL signed by its ARK was
+   *     checked: from {@code <dataDir>/kds-cache/vcek/v1/<product>/crl}
    */
   public record Options(
       Path dataDir,
@@ -73,8 +77,11 @@ public final class Broker implements AutoCloseable {
       Duration tokenLifetime,
       Set<String> tees,
       List<X509Certificate> nitroRoots,
-      Optional<URI> intelPcs) {
+      Optional<URI> intelPcs,
+      Map<String, Path> policies,
+      boolean requireCrl) {
     public Options {
+      policies = Map.copyOf(policies);
       Objects.requireNonNull(dataDir, "dataDir");
       Objects.requireNonNull(bind, "bind");
       simulatedAnchors = List.copyOf(simulatedAnchors);
@@ -89,30 +96,40 @@ public final class Broker implements AutoCloseable {
     /** Loopback, plain HTTP, every hardware TEE family, no simulation, 5-minute sessions and tokens. */
     public static Options loopback(Path dataDir, int port) {
       return new Options(dataDir, "127.0.0.1", port, Optional.empty(), Optional.empty(), false, List.of(), Clock.systemUTC(),
-          Duration.ofMinutes(5), Duration.ofMinutes(5), TeeRegistry.known(), TeeRegistry.defaultNitroRoots(), Optional.empty());
+          Duration.ofMinutes(5), Duration.ofMinutes(5), TeeRegistry.known(), TeeRegistry.defaultNitroRoots(), Optional.empty(), Map.of(), false);
     }
 
     public Options withSimulation(List<TrustAnchor> anchors) {
-      return new Options(dataDir, bind, port, tlsCert, tlsKey, true, anchors, clock, sessionTimeout, tokenLifetime, tees, nitroRoots, intelPcs);
+      return new Options(dataDir, bind, port, tlsCert, tlsKey, true, anchors, clock, sessionTimeout, tokenLifetime, tees, nitroRoots, intelPcs, policies, requireCrl);
     }
 
     public Options withClock(Clock c) {
-      return new Options(dataDir, bind, port, tlsCert, tlsKey, allowSimulated, simulatedAnchors, c, sessionTimeout, tokenLifetime, tees, nitroRoots, intelPcs);
+      return new Options(dataDir, bind, port, tlsCert, tlsKey, allowSimulated, simulatedAnchors, c, sessionTimeout, tokenLifetime, tees, nitroRoots, intelPcs, policies, requireCrl);
     }
 
     /** Accept only these KBS {@code tee} families. */
     public Options withTees(Set<String> t) {
-      return new Options(dataDir, bind, port, tlsCert, tlsKey, allowSimulated, simulatedAnchors, clock, sessionTimeout, tokenLifetime, t, nitroRoots, intelPcs);
+      return new Options(dataDir, bind, port, tlsCert, tlsKey, allowSimulated, simulatedAnchors, clock, sessionTimeout, tokenLifetime, t, nitroRoots, intelPcs, policies, requireCrl);
     }
 
     /** Fetch Intel collateral from this PCS or PCCS instead of reading it offline. */
     public Options withIntelPcs(URI pcs) {
-      return new Options(dataDir, bind, port, tlsCert, tlsKey, allowSimulated, simulatedAnchors, clock, sessionTimeout, tokenLifetime, tees, nitroRoots, Optional.of(pcs));
+      return new Options(dataDir, bind, port, tlsCert, tlsKey, allowSimulated, simulatedAnchors, clock, sessionTimeout, tokenLifetime, tees, nitroRoots, Optional.of(pcs), policies, requireCrl);
+    }
+
+    /** Appraise each named family with the policy file given for it. */
+    public Options withPolicies(Map<String, Path> files) {
+      return new Options(dataDir, bind, port, tlsCert, tlsKey, allowSimulated, simulatedAnchors, clock, sessionTimeout, tokenLifetime, tees, nitroRoots, intelPcs, files, requireCrl);
+    }
+
+    /** Require a checked AMD CRL for SEV-SNP evidence. */
+    public Options withRequiredCrl() {
+      return new Options(dataDir, bind, port, tlsCert, tlsKey, allowSimulated, simulatedAnchors, clock, sessionTimeout, tokenLifetime, tees, nitroRoots, intelPcs, policies, true);
     }
 
     /** Trust these Nitro roots instead of the embedded AWS root. */
     public Options withNitroRoots(List<X509Certificate> roots) {
-      return new Options(dataDir, bind, port, tlsCert, tlsKey, allowSimulated, simulatedAnchors, clock, sessionTimeout, tokenLifetime, tees, roots, intelPcs);
+      return new Options(dataDir, bind, port, tlsCert, tlsKey, allowSimulated, simulatedAnchors, clock, sessionTimeout, tokenLifetime, tees, roots, intelPcs, policies, requireCrl);
     }
   }
 
@@ -122,8 +139,11 @@ public final class Broker implements AutoCloseable {
   private final BrokerStore store;
   private final BrokerAudit audit;
   private final URI uri;
+  private final Map<String, String> unreleasable;
 
-  private Broker(HttpServer server, ExecutorService executor, ScheduledExecutorService janitor, BrokerStore store, BrokerAudit audit, URI uri) {
+  private Broker(HttpServer server, ExecutorService executor, ScheduledExecutorService janitor, BrokerStore store, BrokerAudit audit, URI uri,
+      Map<String, String> unreleasable) {
+    this.unreleasable = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(unreleasable));
     this.server = server;
     this.executor = executor;
     this.janitor = janitor;
@@ -146,7 +166,8 @@ public final class Broker implements AutoCloseable {
     Map<String, TeeVerifier> verifiers = TeeRegistry.verifiers(o.tees(), new TeeRegistry.Config(
         o.clock(), new KdsCache(o.dataDir().resolve("kds-cache")), o.allowSimulated(), o.simulatedAnchors(), o.nitroRoots(),
         o.intelPcs().<CollateralSource>map(pcs -> new PcsClient(pcs, PcsClient.jdkGetter()))
-            .orElseGet(() -> new CollateralDirectory(o.dataDir().resolve("intel-collateral")))));
+            .orElseGet(() -> new CollateralDirectory(o.dataDir().resolve("intel-collateral"))),
+        TeeRegistry.policies(o.policies(), o.tees()), o.requireCrl()));
     MasterKey master = MasterKey.load(o.dataDir());
     SqlDatabase database = BrokerStore.database(o.dataDir());
     BrokerStore store = BrokerStore.open(database, master, o.clock());
@@ -176,7 +197,8 @@ public final class Broker implements AutoCloseable {
 
       EarTokens tokens = new EarTokens(signingKey, uri.toString(), o.clock(), o.tokenLifetime());
       ReferenceValueStore referenceValues = new ReferenceValueStore(store, o.clock());
-      ReleasePolicies policies = new ReleasePolicies(store, referenceValues, o.allowSimulated());
+      ReleasePolicies policies = new ReleasePolicies(store, referenceValues);
+      Map<String, String> unreleasable = policies.unreleasable();
       Sessions sessions = new Sessions(o.clock(), o.sessionTimeout(), 100_000);
       KbsService kbs = new KbsService(sessions, verifiers, tokens, policies, store, audit, o.allowSimulated());
       PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -190,8 +212,11 @@ public final class Broker implements AutoCloseable {
       });
       janitor.scheduleAtFixedRate(sessions::purgeExpired, 60, 60, TimeUnit.SECONDS);
       server.start();
-      audit.adminChange("broker.start", (o.allowSimulated() ? "allow-simulated " : "") + "tee=" + String.join(",", verifiers.keySet()) + " " + uri);
-      return new Broker(server, executor, janitor, store, audit, uri);
+      audit.adminChange("broker.start", (o.allowSimulated() ? "allow-simulated " : "") + "tee=" + String.join(",", verifiers.keySet()) + " " + uri
+          + (o.policies().isEmpty() ? "" : " policy=" + String.join(",", new java.util.TreeSet<>(o.policies().keySet())))
+          + (o.requireCrl() ? " require-crl" : "")
+          + (unreleasable.isEmpty() ? "" : " unpinned=" + String.join(",", unreleasable.keySet())));
+      return new Broker(server, executor, janitor, store, audit, uri, unreleasable);
     } catch (IOException | GeneralSecurityException | SQLException | RuntimeException e) {
       if (audit != null) {
         audit.close();
@@ -203,6 +228,14 @@ public final class Broker implements AutoCloseable {
 
   public URI uri() {
     return uri;
+  }
+
+  /**
+   * The resources stored at start that no policy would release (no policy covers them, or theirs
+   * pins no workload), each with why; {@code broker serve} lists them.
+   */
+  public Map<String, String> unreleasableAtStart() {
+    return unreleasable;
   }
 
   @Override

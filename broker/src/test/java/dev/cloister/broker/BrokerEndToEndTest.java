@@ -6,7 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.nimbusds.jose.JWEAlgorithm;
+import com.nimbusds.jose.JWEObject;
+import com.nimbusds.jose.crypto.ECDHDecrypter;
 import com.nimbusds.jose.crypto.ECDSAVerifier;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jwt.SignedJWT;
 import dev.cloister.attestation.Octets;
@@ -50,6 +56,10 @@ class BrokerEndToEndTest {
   static final ObjectMapper JSON = new ObjectMapper();
   static final byte[] SECRET = "hospital-a dataset key: 32 bytes!".getBytes(StandardCharsets.UTF_8);
   static final String MEASUREMENT = "ab".repeat(48);
+  static final String HOST_DATA = "5a".repeat(32);
+  /** What 'contract bind' writes, for a contract digest HOST_DATA and workload MEASUREMENT. */
+  static final String BOUND = "status == 'affirming' && claims.platform in ['hardware', 'simulated'] && claims.host_data == '" + HOST_DATA
+      + "' && claims.measurement == '" + MEASUREMENT + "'";
   @TempDir static Path tmp;
   static SimulatedSnpPlatform platform;
   static Path dataDir;
@@ -64,6 +74,12 @@ class BrokerEndToEndTest {
     admin = Files.readString(tokenFile).strip();
     broker = Broker.start(Broker.Options.loopback(dataDir, 0).withSimulation(List.of(platform.trustAnchor())));
     assertThat(put(broker.uri(), admin, "/kbs/v0/resource/hospital-a/key/dataset", SECRET).statusCode()).isEqualTo(200);
+    assertThat(policy(broker.uri(), "hospital-a", BOUND).statusCode()).isEqualTo(200);
+  }
+
+  static HttpResponse<String> policy(URI base, String scope, String cel) throws Exception {
+    return HttpClient.newHttpClient().send(HttpRequest.newBuilder(base.resolve("/kbs/v0/resource-policy/" + scope))
+        .header("Authorization", "Bearer " + admin).PUT(HttpRequest.BodyPublishers.ofString(cel)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
   @AfterAll
@@ -74,9 +90,13 @@ class BrokerEndToEndTest {
   }
 
   static EvidenceSource simulated(boolean debug, String measurement) {
+    return simulated(debug, measurement, HOST_DATA);
+  }
+
+  static EvidenceSource simulated(boolean debug, String measurement, String hostData) {
     return reportData -> JSON.readTree(SnpEvidenceCodec.encodeTrusteeJson(
         platform.report(SimulatedSnpPlatform.ReportRequest.builder().reportData(Octets.copyOf(reportData))
-            .measurement(Octets.fromHex(measurement)).debug(debug).build()),
+            .measurement(Octets.fromHex(measurement)).hostData(Octets.fromHex(hostData)).debug(debug).build()),
         platform.vcek(), platform.chain()));
   }
 
@@ -112,12 +132,79 @@ class BrokerEndToEndTest {
     JsonNode discovery = JSON.readTree(get(broker.uri(), "", "/.well-known/openid-configuration").body());
     assertThat(discovery.get("jwks_uri").asText()).endsWith("/.well-known/jwks.json");
 
-    // The token alone (no session cookie) also works, as a bearer credential.
-    KbsClient bearerOnly = new KbsClient(broker.uri());
-    HttpResponse<String> r = get(broker.uri(), token, "/kbs/v0/resource/hospital-a/key/dataset");
-    assertThat(r.statusCode()).isEqualTo(200);
-    assertThat(JSON.readTree(r.body()).has("ciphertext")).isTrue();
-    assertThat(bearerOnly).isNotNull();
+    // The token alone (no session cookie) also works, as a bearer credential: the JWE it buys
+    // opens with the TEE key the token was issued to, and with no other.
+    ECKey teeKey = new ECKeyGenerator(Curve.P_256).generate();
+    Raw raw = new Raw();
+    raw.auth();
+    ObjectNode attestation = raw.attestation(raw.nonce, JSON.readTree(teeKey.toPublicJWK().toJSONString()), simulated(false, MEASUREMENT), raw.nonce);
+    HttpResponse<String> attested = raw.post("/kbs/v0/attest", attestation);
+    assertThat(attested.statusCode()).as(attested.body()).isEqualTo(200);
+    String bearer = JSON.readTree(attested.body()).get("token").asText();
+    HttpResponse<String> r = get(broker.uri(), bearer, "/kbs/v0/resource/hospital-a/key/dataset");
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    JsonNode jwe = JSON.readTree(r.body());
+    JWEObject released = JWEObject.parse(String.join(".", jwe.get("protected").asText(), jwe.get("encrypted_key").asText(),
+        jwe.get("iv").asText(), jwe.get("ciphertext").asText(), jwe.get("tag").asText()));
+    assertThat(released.getHeader().getAlgorithm()).isEqualTo(JWEAlgorithm.ECDH_ES_A256KW);
+    assertThatThrownBy(() -> JWEObject.parse(released.serialize()).decrypt(new ECDHDecrypter(new ECKeyGenerator(Curve.P_256).generate())))
+        .isInstanceOf(com.nimbusds.jose.JOSEException.class);
+    released.decrypt(new ECDHDecrypter(teeKey));
+    assertThat(released.getPayload().toBytes()).isEqualTo(SECRET);
+  }
+
+  @Test
+  void aKeyThatNoPolicyPinsIsReleasedToNoOne() throws Exception {
+    Path dir = tmp.resolve("unbound");
+    String a = Files.readString(BrokerInit.init(dir, Clock.systemUTC())).strip();
+    String saved = admin;
+    admin = a;
+    try {
+      try (Broker b = Broker.start(Broker.Options.loopback(dir, 0).withSimulation(List.of(platform.trustAnchor())))) {
+        assertThat(put(b.uri(), a, "/kbs/v0/resource/u/key/one", SECRET).statusCode()).isEqualTo(200);
+        assertThat(b.unreleasableAtStart()).isEmpty();
+        KbsClient genuine = new KbsClient(b.uri());
+        genuine.attest(simulated(false, MEASUREMENT)); // affirming evidence from a platform this broker trusts
+        assertThatThrownBy(() -> genuine.resource("u/key/one")).isInstanceOfSatisfying(KbsClient.KbsRefusedException.class, e -> {
+          assertThat(e.status()).isEqualTo(403);
+          assertThat(e.getMessage()).startsWith("release policy denied u/key/one: no release policy covers u/key/one; nothing is released");
+        });
+        // What the built-in default used to be: any affirming TEE. Stored, but it releases nothing, and the answer says so.
+        HttpResponse<String> anyTee = policy(b.uri(), "*", "status == 'affirming' && claims.platform in ['hardware', 'simulated']");
+        assertThat(anyTee.statusCode()).isEqualTo(200);
+        assertThat(JSON.readTree(anyTee.body()).get("pins").asText()).isEmpty();
+        assertThat(JSON.readTree(anyTee.body()).get("warning").asText()).startsWith("releases nothing: a release policy must pin the workload");
+        assertThatThrownBy(() -> genuine.resource("u/key/one")).isInstanceOfSatisfying(KbsClient.KbsRefusedException.class, e -> {
+          assertThat(e.status()).isEqualTo(403);
+          assertThat(e.getMessage()).startsWith("release policy denied u/key/one: the * policy pins no workload, so it releases nothing");
+        });
+        // The measurement alone, or the host data only under an '||', does not pin an SEV-SNP workload either.
+        assertThat(policy(b.uri(), "u", "status == 'affirming' && claims.measurement == '" + MEASUREMENT + "' && (claims.host_data == '"
+            + HOST_DATA + "' || true)").statusCode()).isEqualTo(200);
+        assertThatThrownBy(() -> genuine.resource("u/key/one")).isInstanceOfSatisfying(KbsClient.KbsRefusedException.class,
+            e -> assertThat(e.getMessage()).startsWith("release policy denied u/key/one: the u policy pins no workload"));
+        HttpResponse<String> shown = get(b.uri(), a, "/kbs/v0/resource-policy/u/key/one");
+        assertThat(JSON.readTree(shown.body()).get("scope").asText()).isEqualTo("u");
+        assertThat(JSON.readTree(shown.body()).has("warning")).isTrue();
+      }
+      // broker serve lists, at start, what it keeps from everyone.
+      try (Broker b = Broker.start(Broker.Options.loopback(dir, 0).withSimulation(List.of(platform.trustAnchor())))) {
+        assertThat(b.unreleasableAtStart()).containsExactly(java.util.Map.entry("u/key/one", "its policy (u) pins no workload"));
+        assertThat(policy(b.uri(), "u/key/one", BOUND).statusCode()).isEqualTo(200);
+        KbsClient bound = new KbsClient(b.uri());
+        bound.attest(simulated(false, MEASUREMENT));
+        assertThat(bound.resource("u/key/one")).isEqualTo(SECRET);
+        KbsClient otherContract = new KbsClient(b.uri());
+        otherContract.attest(simulated(false, MEASUREMENT, "5b".repeat(32)));
+        assertThatThrownBy(() -> otherContract.resource("u/key/one")).isInstanceOfSatisfying(KbsClient.KbsRefusedException.class,
+            e -> assertThat(e.getMessage()).isEqualTo("release policy denied u/key/one: denied by u/key/one policy"));
+      }
+      try (Broker b = Broker.start(Broker.Options.loopback(dir, 0))) {
+        assertThat(b.unreleasableAtStart()).isEmpty();
+      }
+    } finally {
+      admin = saved;
+    }
   }
 
   /** One raw protocol exchange, to send what a well-behaved client never would. */
@@ -141,11 +228,15 @@ class BrokerEndToEndTest {
     }
 
     ObjectNode attestation(String usingNonce, KbsClient keyHolder, EvidenceSource source, String bindNonce) throws Exception {
+      return attestation(usingNonce, keyHolder.teePubkey(), source, bindNonce);
+    }
+
+    ObjectNode attestation(String usingNonce, JsonNode teePubkey, EvidenceSource source, String bindNonce) throws Exception {
       ObjectNode a = JSON.createObjectNode();
       ObjectNode rd = a.putObject("runtime-data");
       rd.put("nonce", usingNonce);
-      rd.set("tee-pubkey", keyHolder.teePubkey());
-      byte[] reportData = dev.cloister.attestation.binding.RuntimeDataBinding.reportData(bindNonce, keyHolder.teePubkey(), "", 64);
+      rd.set("tee-pubkey", teePubkey);
+      byte[] reportData = dev.cloister.attestation.binding.RuntimeDataBinding.reportData(bindNonce, teePubkey, "", 64);
       ObjectNode ev = a.putObject("tee-evidence");
       ev.set("primary_evidence", source.evidence(reportData));
       ev.put("additional_evidence", "");
@@ -202,10 +293,9 @@ class BrokerEndToEndTest {
         .isInstanceOfSatisfying(KbsClient.KbsRefusedException.class, e -> assertThat(e.status()).isEqualTo(403));
 
     assertThat(put(broker.uri(), admin, "/kbs/v0/resource/hospital-b/key/dataset", SECRET).statusCode()).isEqualTo(200);
-    String policy = "status == 'affirming' && claims.platform in ['hardware', 'simulated'] && claims.measurement == '" + MEASUREMENT + "'";
-    HttpResponse<String> set = HttpClient.newHttpClient().send(HttpRequest.newBuilder(broker.uri().resolve("/kbs/v0/resource-policy/hospital-b"))
-        .header("Authorization", "Bearer " + admin).PUT(HttpRequest.BodyPublishers.ofString(policy)).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> set = policy(broker.uri(), "hospital-b", BOUND);
     assertThat(set.statusCode()).as(set.body()).isEqualTo(200);
+    assertThat(JSON.readTree(set.body()).get("pins").asText()).isEqualTo("snp, az-snp-vtpm");
     KbsClient wrong = new KbsClient(broker.uri());
     wrong.attest(simulated(false, "cd".repeat(48)));
     assertThatThrownBy(() -> wrong.resource("hospital-b/key/dataset"))
@@ -293,6 +383,9 @@ class BrokerEndToEndTest {
     String a = Files.readString(BrokerInit.init(dir, Clock.systemUTC())).strip();
     try (Broker b = Broker.start(Broker.Options.loopback(dir, 0).withSimulation(List.of(platform.trustAnchor())))) {
       assertThat(put(b.uri(), a, "/kbs/v0/resource/r/key/one", SECRET).statusCode()).isEqualTo(200);
+      assertThat(HttpClient.newHttpClient().send(HttpRequest.newBuilder(b.uri().resolve("/kbs/v0/resource-policy/r"))
+          .header("Authorization", "Bearer " + a).PUT(HttpRequest.BodyPublishers.ofString(BOUND)).build(), HttpResponse.BodyHandlers.ofString())
+          .statusCode()).isEqualTo(200);
       KbsClient c = new KbsClient(b.uri());
       c.attest(simulated(false, MEASUREMENT));
       assertThat(c.resource("r/key/one")).isEqualTo(SECRET);
@@ -370,7 +463,7 @@ class BrokerEndToEndTest {
     Files.write(cached, platform.vcek().getEncoded());
     EvidenceSource raw = reportData -> new com.fasterxml.jackson.databind.node.TextNode(java.util.Base64.getEncoder().encodeToString(
         platform.report(SimulatedSnpPlatform.ReportRequest.builder().reportData(Octets.copyOf(reportData))
-            .measurement(Octets.fromHex(MEASUREMENT)).build()).toByteArray()));
+            .measurement(Octets.fromHex(MEASUREMENT)).hostData(Octets.fromHex(HOST_DATA)).build()).toByteArray()));
     KbsClient c = new KbsClient(broker.uri());
     c.attest(raw);
     assertThat(c.resource("hospital-a/key/dataset")).isEqualTo(SECRET);
@@ -408,7 +501,8 @@ class BrokerEndToEndTest {
     assertThat(get(broker.uri(), admin, "/kbs/v0/reference-values").body()).contains("approved-image").contains(MEASUREMENT);
 
     assertThat(put(broker.uri(), admin, "/kbs/v0/resource/hospital-c/key/dataset", SECRET).statusCode()).isEqualTo(200);
-    String policy = "status == 'affirming' && claims.platform in ['hardware', 'simulated'] && claims.measurement in reference_values['approved-image']";
+    String policy = "status == 'affirming' && claims.platform in ['hardware', 'simulated'] && claims.measurement in reference_values['approved-image']"
+        + " && claims.host_data == '" + HOST_DATA + "'";
     assertThat(HttpClient.newHttpClient().send(HttpRequest.newBuilder(broker.uri().resolve("/kbs/v0/resource-policy/hospital-c"))
         .header("Authorization", "Bearer " + admin).PUT(HttpRequest.BodyPublishers.ofString(policy)).build(), HttpResponse.BodyHandlers.ofString())
         .statusCode()).isEqualTo(200);

@@ -22,6 +22,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -150,6 +151,48 @@ class BrokerTeeFamiliesTest {
       problem(attest(b.broker().uri(), "az-snp-vtpm", base64(Vectors.read(NITRO))), 401, "attestation-failed");
       assertThat(b.audit()).doesNotContain("key_released");
     }
+  }
+
+  /**
+   * {@code broker serve --policy az-snp-vtpm=FILE}: the Azure sample's SEV-SNP checks all pass the
+   * default appraisal (its first failure is the TPM nonce, above); a file demanding a higher
+   * minimum_tcb than any the sample reports makes minimum_tcb its first failure. {@code --require-crl}
+   * with no AMD CRL in the broker's KDS cache refuses the same evidence in verification.
+   */
+  @Test
+  void appraisalPolicyFilesAndRequiredCrlsApplyToRealEvidence() throws Exception {
+    JsonNode evidence = JSON.readTree(Vectors.read(AZURE));
+    Path strict = Files.writeString(tmp.resolve("strict.json"), "{\"minimum_tcb\": {\"bootloader\": 255, \"tee\": 255, \"snp\": 255, \"microcode\": 255}}");
+    Path lenient = Files.writeString(tmp.resolve("lenient.json"), "{\"minimum_tcb\": {\"bootloader\": 0}}");
+    try (Running b = start("policy", "2026-06-01T00:00:00Z", Broker.Options.loopback(tmp.resolve("policy"), 0).withPolicies(Map.of("az-snp-vtpm", strict)))) {
+      problem(attest(b.broker().uri(), "az-snp-vtpm", evidence), 401, "binding-failed");
+      assertThat(b.lastVerdict().findValue("reason").asText()).startsWith("minimum_tcb: ").contains("vs minimum");
+      assertThat(b.audit()).contains("policy=az-snp-vtpm");
+    }
+    try (Running b = start("lenient", "2026-06-01T00:00:00Z", Broker.Options.loopback(tmp.resolve("lenient"), 0).withPolicies(Map.of("az-snp-vtpm", lenient)))) {
+      problem(attest(b.broker().uri(), "az-snp-vtpm", evidence), 401, "binding-failed");
+      assertThat(b.lastVerdict().findValue("reason").asText()).startsWith("tpm_nonce");
+    }
+    try (Running b = start("crl", "2026-06-01T00:00:00Z", Broker.Options.loopback(tmp.resolve("crl"), 0).withRequiredCrl())) {
+      problem(attest(b.broker().uri(), "az-snp-vtpm", evidence), 401, "attestation-failed");
+      assertThat(b.lastVerdict().findValue("reason").asText()).contains("a revocation check is required and no CRL signed by");
+      assertThat(b.audit()).contains("require-crl");
+    }
+    // Files are read at start; what is wrong is named there.
+    Path dir = tmp.resolve("bad-policy");
+    BrokerInit.init(dir, Clock.systemUTC());
+    Path typo = Files.writeString(tmp.resolve("typo.json"), "{\"minimum_tbc\": {}}");
+    Path binds = Files.writeString(tmp.resolve("binds.json"), "{\"report_data\": \"00\"}");
+    assertThatThrownBy(() -> Broker.start(Broker.Options.loopback(dir, 0).withPolicies(Map.of("snp", typo))))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("--policy snp=" + typo + ": unknown key 'minimum_tbc'");
+    assertThatThrownBy(() -> Broker.start(Broker.Options.loopback(dir, 0).withPolicies(Map.of("snp", binds))))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("report_data: the broker binds REPORT_DATA to each session");
+    assertThatThrownBy(() -> Broker.start(Broker.Options.loopback(dir, 0).withPolicies(Map.of("snp", tmp.resolve("absent.json")))))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageEndingWith(": cannot read the file");
+    assertThatThrownBy(() -> Broker.start(Broker.Options.loopback(dir, 0).withPolicies(Map.of("tdx", strict))))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no appraisal policy file format for tdx");
+    assertThatThrownBy(() -> Broker.start(Broker.Options.loopback(dir, 0).withTees(Set.of("snp")).withPolicies(Map.of("az-snp-vtpm", strict))))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("az-snp-vtpm is not an accepted family");
   }
 
   /**

@@ -68,6 +68,10 @@ class PostgresBrokerTest {
           .header("Authorization", "Bearer " + admin).POST(HttpRequest.BodyPublishers.ofByteArray(secret)).build(),
           HttpResponse.BodyHandlers.discarding()).statusCode();
       assertThat(status).isEqualTo(200);
+      String bound = "status == 'affirming' && claims.measurement == '" + "ab".repeat(48) + "' && claims.host_data == '" + "00".repeat(32) + "'";
+      assertThat(HttpClient.newHttpClient().send(HttpRequest.newBuilder(b.uri().resolve("/kbs/v0/resource-policy/pg/key/one"))
+          .header("Authorization", "Bearer " + admin).PUT(HttpRequest.BodyPublishers.ofString(bound)).build(),
+          HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(200);
       KbsClient c = new KbsClient(b.uri());
       c.attest(evidence);
       assertThat(c.resource("pg/key/one")).isEqualTo(secret);

@@ -54,7 +54,7 @@ class TlsTest {
     BrokerInit.init(dir, Clock.systemUTC());
     Broker.Options o = new Broker.Options(dir, "127.0.0.1", 0, Optional.of(certFile), Optional.of(keyFile), false, List.of(),
         Clock.systemUTC(), Duration.ofMinutes(5), Duration.ofMinutes(5), dev.cloister.broker.kbs.TeeRegistry.known(),
-        dev.cloister.broker.kbs.TeeRegistry.defaultNitroRoots(), Optional.empty());
+        dev.cloister.broker.kbs.TeeRegistry.defaultNitroRoots(), Optional.empty(), java.util.Map.of(), false);
     try (Broker broker = Broker.start(o)) {
       assertThat(broker.uri().getScheme()).isEqualTo("https");
       KeyStore trust = KeyStore.getInstance("PKCS12");

@@ -100,6 +100,15 @@ final class BrokerCommand implements Runnable {
             + "Default: offline, from DATA_DIR/intel-collateral/<tdx|sgx>-<fmspc>.json or .../<tdx|sgx>-<fmspc>/.")
     java.net.URI intelPcs;
 
+    @Option(names = "--policy", paramLabel = "FAMILY=FILE",
+        description = "Appraise FAMILY's evidence with FILE, a policy in the format 'attest verify --policy' reads (snp, az-snp-vtpm; "
+            + "e.g. minimum_tcb); repeatable. Default: the built-in appraisal.")
+    java.util.Map<String, Path> policies = new java.util.LinkedHashMap<>();
+
+    @Option(names = "--require-crl", description = "Refuse SEV-SNP evidence (snp, az-snp-vtpm) unless a CRL signed by its AMD root was checked "
+        + "(kept in DATA_DIR/kds-cache/vcek/v1/<product>/crl).")
+    boolean requireCrl;
+
     @Override
     public Integer call() throws Exception {
       if (port < 0 || port > 65535) {
@@ -115,7 +124,8 @@ final class BrokerCommand implements Runnable {
       }
       Broker.Options o = new Broker.Options(dataDir, bind, port, Optional.ofNullable(tlsCert), Optional.ofNullable(tlsKey),
           allowSimulated, simulated, Clock.systemUTC(), Duration.ofSeconds(sessionSeconds), Duration.ofMinutes(5),
-          tees == null ? TeeRegistry.known() : Set.copyOf(tees), TeeRegistry.defaultNitroRoots(), Optional.ofNullable(intelPcs));
+          tees == null ? TeeRegistry.known() : Set.copyOf(tees), TeeRegistry.defaultNitroRoots(), Optional.ofNullable(intelPcs),
+          policies, requireCrl);
       Broker broker;
       try {
         broker = Broker.start(o);
@@ -127,6 +137,10 @@ final class BrokerCommand implements Runnable {
         broker.close();
         stopped.countDown();
       }));
+      // Fail closed is silent at release time; say at start which keys it is keeping from everyone.
+      broker.unreleasableAtStart().forEach((resource, why) -> spec.commandLine().getErr().println(
+          "cloister: WARNING: resource " + resource + " is released to no one: " + why + " (bind it with 'contract bind')"));
+      spec.commandLine().getErr().flush();
       spec.commandLine().getOut().println("broker listening on " + broker.uri());
       spec.commandLine().getOut().flush();
       stopped.await();

@@ -25,6 +25,19 @@ class BrokerAndAuditCommandsTest {
   }
 
   @Test
+  void serveReadsItsAppraisalPoliciesAtStartAndNamesWhatIsWrong(@TempDir Path tmp) throws Exception {
+    Path dir = tmp.resolve("b");
+    assertThat(CliRunner.run("broker", "init", "--data-dir", dir.toString()).exit()).isZero();
+    Path typo = Files.writeString(tmp.resolve("snp.json"), "{\"minimum_tbc\": {\"snp\": 9}}");
+    CliRunner bad = CliRunner.run("broker", "serve", "--data-dir", dir.toString(), "--port", "0", "--policy", "snp=" + typo);
+    assertThat(bad.exit()).isEqualTo(2);
+    assertThat(bad.err()).contains("--policy snp=" + typo + ": unknown key 'minimum_tbc'");
+    CliRunner tdx = CliRunner.run("broker", "serve", "--data-dir", dir.toString(), "--port", "0", "--policy", "tdx=" + typo);
+    assertThat(tdx.exit()).isEqualTo(2);
+    assertThat(tdx.err()).contains("no appraisal policy file format for tdx");
+  }
+
+  @Test
   void auditVerifyAndExportAndTamperDetection(@TempDir Path tmp) throws Exception {
     Path dir = tmp.resolve("b");
     assertThat(CliRunner.run("broker", "init", "--data-dir", dir.toString()).exit()).isZero();

@@ -25,10 +25,12 @@ import java.util.Set;
 public final class CelExpression {
   private final String source;
   private final CelRuntime.Program program;
+  private final List<CelPin> pins;
 
-  private CelExpression(String source, CelRuntime.Program program) {
+  private CelExpression(String source, CelRuntime.Program program, List<CelPin> pins) {
     this.source = source;
     this.program = program;
+    this.pins = pins;
   }
 
   /**
@@ -50,7 +52,7 @@ public final class CelExpression {
     Cel cel = builder.build();
     try {
       CelAbstractSyntaxTree ast = cel.compile(source).getAst();
-      return new CelExpression(source, cel.createProgram(ast));
+      return new CelExpression(source, cel.createProgram(ast), CelPins.of(ast.getExpr()));
     } catch (CelValidationException e) {
       throw new CelPolicyException("policy does not compile: " + e.getMessage(), e);
     } catch (CelEvaluationException e) {
@@ -60,6 +62,16 @@ public final class CelExpression {
 
   public String source() {
     return source;
+  }
+
+  /**
+   * What the expression provably requires of its variables whenever it is true: its top-level
+   * conjuncts of the form {@code v.path == 'literal'} or {@code v.path in [...]} or {@code v.path in m['k']}
+   * (see {@link CelPin}). A policy written otherwise may still constrain values; it just cannot be
+   * shown to here.
+   */
+  public List<CelPin> pins() {
+    return pins;
   }
 
   /**

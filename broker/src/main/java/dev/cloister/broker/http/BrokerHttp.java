@@ -7,7 +7,8 @@ import dev.cloister.broker.kbs.KbsProblem;
 import dev.cloister.broker.kbs.KbsService;
 import dev.cloister.broker.release.ReferenceValueStore;
 import dev.cloister.broker.release.ReleasePolicies;
-import dev.cloister.broker.release.ResourcePath;
+import dev.cloister.broker.release.WorkloadPins;
+import dev.cloister.broker.store.ResourcePath;
 import dev.cloister.broker.store.BrokerStore;
 import dev.cloister.broker.token.EarTokens;
 import io.micrometer.core.instrument.Counter;
@@ -237,8 +238,8 @@ public final class BrokerHttp {
       setPolicy(ex, scope, new String(Exchange.body(ex, MAX_SMALL_BODY), StandardCharsets.UTF_8));
     } else if (method.equals("GET")) {
       try {
-        Map.Entry<String, String> e = policies.effective(scope.equals("*") ? new ResourcePath("x", "x", "x") : parsePath(scope));
-        Exchange.json(ex, 200, Map.of("scope", e.getKey(), "policy", e.getValue()));
+        ReleasePolicies.Effective e = policies.effective(scope.equals("*") ? new ResourcePath("x", "x", "x") : parsePath(scope));
+        Exchange.json(ex, 200, policyJson(e));
       } catch (CelPolicyException e) {
         throw KbsProblem.badRequest(e.getMessage());
       }
@@ -248,15 +249,28 @@ public final class BrokerHttp {
   }
 
   private void setPolicy(HttpExchange ex, String scope, String cel) throws IOException, KbsProblem, SQLException {
+    ReleasePolicies.Effective set;
     try {
-      policies.set(scope, cel);
+      set = policies.set(scope, cel);
     } catch (CelPolicyException e) {
       throw KbsProblem.badRequest(e.getMessage());
     } catch (IllegalArgumentException e) {
       throw KbsProblem.badRequest("scope: " + e.getMessage());
     }
     adminEvents.adminChange("policy.set", scope);
-    Exchange.json(ex, 200, Map.of("scope", scope, "policy", cel));
+    Exchange.json(ex, 200, policyJson(set));
+  }
+
+  /** A policy as the admin API shows it: whether it can release anything, and if not, what it lacks. */
+  private static Map<String, Object> policyJson(ReleasePolicies.Effective e) {
+    Map<String, Object> out = new java.util.LinkedHashMap<>();
+    out.put("scope", e.scope());
+    out.put("policy", e.policy());
+    out.put("pins", e.pinnedFamilies().orElse(""));
+    if (e.pinnedFamilies().isEmpty()) {
+      out.put("warning", "releases nothing: " + WorkloadPins.REQUIREMENT);
+    }
+    return out;
   }
 
   private static ResourcePath parsePath(String p) throws KbsProblem {

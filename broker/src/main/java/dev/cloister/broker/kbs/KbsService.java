@@ -10,7 +10,7 @@ import dev.cloister.attestation.binding.RuntimeDataBinding;
 import dev.cloister.attestation.AttestationException;
 import dev.cloister.attestation.AttestationResult;
 import dev.cloister.broker.release.ReleasePolicies;
-import dev.cloister.broker.release.ResourcePath;
+import dev.cloister.broker.store.ResourcePath;
 import dev.cloister.broker.release.SecretWrapper;
 import dev.cloister.broker.store.BrokerStore;
 import dev.cloister.broker.token.EarTokens;

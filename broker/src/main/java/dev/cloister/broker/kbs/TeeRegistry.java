@@ -1,13 +1,19 @@
 package dev.cloister.broker.kbs;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cloister.attestation.dcap.evidence.IntelTee;
 import dev.cloister.attestation.dcap.tcb.CollateralSource;
 import dev.cloister.attestation.nitro.NitroVerifier;
 import dev.cloister.attestation.snp.appraise.SnpAppraisalOptions;
+import dev.cloister.attestation.snp.appraise.SnpPolicyFile;
 import dev.cloister.attestation.snp.verify.CertificateSource;
 import dev.cloister.attestation.snp.verify.SnpVerifier;
 import dev.cloister.attestation.snp.verify.TrustAnchor;
 import dev.cloister.attestation.snp.verify.VerifyOptions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.LinkedHashMap;
@@ -34,11 +40,15 @@ public final class TeeRegistry {
    * @param simulatedAnchors the simulated platforms' roots
    * @param nitroRoots the Nitro roots to trust (default: AWS's G1 root, embedded and pinned)
    * @param intelCollateral where TDX and SGX collateral comes from
+   * @param snpPolicies appraisal options by family ({@code snp}, {@code az-snp-vtpm}), from {@link #policies};
+   *     a family not named is appraised with the defaults
+   * @param requireCrl SEV-SNP verification fails unless a CRL signed by the report's ARK was checked
    */
   public record Config(
       Clock clock, CertificateSource snpCertificates, boolean allowSimulated, List<TrustAnchor> simulatedAnchors, List<X509Certificate> nitroRoots,
-      CollateralSource intelCollateral) {
+      CollateralSource intelCollateral, Map<String, SnpAppraisalOptions> snpPolicies, boolean requireCrl) {
     public Config {
+      snpPolicies = Map.copyOf(snpPolicies);
       Objects.requireNonNull(intelCollateral, "intelCollateral");
       Objects.requireNonNull(clock, "clock");
       Objects.requireNonNull(snpCertificates, "snpCertificates");
@@ -48,15 +58,16 @@ public final class TeeRegistry {
 
     /** Verification options with AMD's roots only, plus the simulated ones when allowed and asked for. */
     VerifyOptions snpVerify(boolean withSimulated) {
-      VerifyOptions.Builder b = VerifyOptions.builder().clock(clock).certificates(snpCertificates);
+      VerifyOptions.Builder b = VerifyOptions.builder().clock(clock).certificates(snpCertificates).requireRevocationCheck(requireCrl);
       if (withSimulated && allowSimulated) {
         simulatedAnchors.forEach(b::addTrustAnchor);
       }
       return b.build();
     }
 
-    SnpAppraisalOptions snpAppraisal(boolean withSimulated) {
-      return SnpAppraisalOptions.defaults().toBuilder().allowSimulated(withSimulated && allowSimulated).build();
+    /** The family's policy file, else the defaults; simulation only from the broker's own flag, as for {@code attest verify}. */
+    SnpAppraisalOptions snpAppraisal(String family, boolean withSimulated) {
+      return snpPolicies.getOrDefault(family, SnpAppraisalOptions.defaults()).toBuilder().allowSimulated(withSimulated && allowSimulated).build();
     }
   }
 
@@ -64,8 +75,8 @@ public final class TeeRegistry {
   private record Registration(String tee, Function<Config, TeeVerifier> verifier) {}
 
   private static final List<Registration> FAMILIES = List.of(
-      new Registration("snp", c -> new SnpTeeVerifier(new SnpVerifier(c.snpVerify(true)), c.snpAppraisal(true))),
-      new Registration("az-snp-vtpm", c -> new AzSnpVtpmTeeVerifier(c.snpVerify(false), c.snpAppraisal(false))),
+      new Registration("snp", c -> new SnpTeeVerifier(new SnpVerifier(c.snpVerify(true)), c.snpAppraisal("snp", true))),
+      new Registration("az-snp-vtpm", c -> new AzSnpVtpmTeeVerifier(c.snpVerify(false), c.snpAppraisal("az-snp-vtpm", false))),
       new Registration("nitro", c -> new NitroTeeVerifier(c.nitroRoots(), c.clock())),
       new Registration("tdx", c -> new DcapTeeVerifier(IntelTee.TDX, c.clock(), c.intelCollateral())),
       new Registration("sgx", c -> new DcapTeeVerifier(IntelTee.SGX, c.clock(), c.intelCollateral())),
@@ -77,6 +88,49 @@ public final class TeeRegistry {
   public static Set<String> known() {
     Set<String> out = new TreeSet<>();
     FAMILIES.forEach(r -> out.add(r.tee()));
+    return out;
+  }
+
+  /** The families whose appraisal a policy file configures: those {@code attest verify --policy} reads (SEV-SNP's format). */
+  public static final Set<String> POLICY_FAMILIES = Set.of("snp", "az-snp-vtpm");
+
+  /**
+   * Reads {@code broker serve --policy FAMILY=FILE} files, each in {@link SnpPolicyFile}'s format, as
+   * {@code attest verify --policy} reads them. A file may not set {@code report_data}: the broker
+   * binds it to each session.
+   *
+   * @throws IllegalArgumentException naming the family, the file and what is wrong with it
+   */
+  public static Map<String, SnpAppraisalOptions> policies(Map<String, Path> files, Set<String> enabled) {
+    Map<String, SnpAppraisalOptions> out = new LinkedHashMap<>();
+    for (Map.Entry<String, Path> f : new java.util.TreeMap<>(files).entrySet()) {
+      String family = f.getKey();
+      String where = "--policy " + family + "=" + f.getValue();
+      if (!known().contains(family)) {
+        throw new IllegalArgumentException(where + ": unknown TEE family '" + family + "' (known: " + String.join(", ", known()) + ")");
+      }
+      if (!POLICY_FAMILIES.contains(family)) {
+        throw new IllegalArgumentException(where + ": no appraisal policy file format for " + family
+            + " yet; policy files configure " + String.join(", ", new TreeSet<>(POLICY_FAMILIES)));
+      }
+      if (!enabled.contains(family)) {
+        throw new IllegalArgumentException(where + ": " + family + " is not an accepted family (--tee)");
+      }
+      byte[] json;
+      try {
+        json = Files.readAllBytes(f.getValue());
+      } catch (IOException e) {
+        throw new IllegalArgumentException(where + ": cannot read the file");
+      }
+      try {
+        if (new ObjectMapper().readTree(json) instanceof ObjectNode o && o.has("report_data")) {
+          throw new IllegalArgumentException("report_data: the broker binds REPORT_DATA to each session; a policy cannot set it");
+        }
+        out.put(family, SnpPolicyFile.parse(json));
+      } catch (IOException | IllegalArgumentException e) {
+        throw new IllegalArgumentException(where + ": " + (e instanceof IOException ? "not valid JSON" : e.getMessage()));
+      }
+    }
     return out;
   }
 

@@ -3,6 +3,7 @@ package dev.cloister.broker.release;
 import dev.cloister.attestation.cel.CelExpression;
 import dev.cloister.attestation.cel.CelPolicyException;
 import dev.cloister.broker.store.BrokerStore;
+import dev.cloister.broker.store.ResourcePath;
 import dev.cloister.broker.token.EarTokens;
 import java.sql.SQLException;
 import java.util.LinkedHashMap;
@@ -20,9 +21,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * (every token claim) and {@code reference_values} (name to the valid signed measurements, e.g.
  * {@code claims.measurement in reference_values['image']}). It must return true to release; false, an error or a non-boolean denies.
  *
- * <p>Until an owner sets one, the default releases only to affirming evidence from hardware; with
- * {@code --allow-simulated}, the simulated platform counts as hardware. Trustee's default releases
- * to anything that is not its sample TEE, whatever the appraisal said; this one does not.
+ * <p>Fail closed: a resource no policy covers is never released, and neither is one whose policy
+ * does not pin the workload ({@link WorkloadPins}); such a policy may be stored, but it releases
+ * nothing. Trustee's default releases to anything that is not its sample TEE; this broker's
+ * default releases nothing, so registering a key without binding it hands it to no one.
  */
 public final class ReleasePolicies {
   public static final String DEFAULT_SCOPE = "*";
@@ -31,53 +33,71 @@ public final class ReleasePolicies {
 
   private final BrokerStore store;
   private final ReferenceValueStore referenceValues;
-  private final CelExpression builtIn;
   private final Map<String, Optional<CelExpression>> cache = new ConcurrentHashMap<>();
 
-  public ReleasePolicies(BrokerStore store, ReferenceValueStore referenceValues, boolean simulatedAllowed) {
+  public ReleasePolicies(BrokerStore store, ReferenceValueStore referenceValues) {
     this.store = store;
     this.referenceValues = referenceValues;
-    try {
-      this.builtIn = CelExpression.compile(builtInExpression(simulatedAllowed), MAPS, STRINGS);
-    } catch (CelPolicyException e) {
-      throw new IllegalStateException("built-in policy does not compile", e);
-    }
-  }
-
-  /** The built-in default policy's source. */
-  public static String builtInExpression(boolean simulatedAllowed) {
-    return simulatedAllowed
-        ? "status == 'affirming' && claims.platform in ['hardware', 'simulated']"
-        : "status == 'affirming' && claims.platform == 'hardware'";
   }
 
   /** The outcome, with the scope of the policy that decided and why. */
   public record Decision(boolean allowed, String scope, String reason) {}
 
-  /** Checks and stores a policy for a scope ({@code *}, {@code repo}, or {@code repo/type/tag}). */
-  public void set(String scope, String expression) throws CelPolicyException, SQLException {
+  /**
+   * The policy that applies to a resource.
+   *
+   * @param scope the scope it was set for, or {@code none}
+   * @param policy its CEL source, empty when no policy applies
+   * @param pinnedFamilies the TEE families whose workload it pins (see {@link WorkloadPins}), or empty: it releases nothing
+   */
+  public record Effective(String scope, String policy, Optional<String> pinnedFamilies) {}
+
+  /** Checks and stores a policy for a scope ({@code *}, {@code repo}, or {@code repo/type/tag}); returns how it pins. */
+  public Effective set(String scope, String expression) throws CelPolicyException, SQLException {
     validateScope(scope);
     CelExpression compiled = CelExpression.compile(expression, MAPS, STRINGS);
     store.putPolicy(scope, expression);
     cache.put(scope, Optional.of(compiled));
+    return new Effective(scope, expression, WorkloadPins.pinnedFamilies(compiled.pins()));
   }
 
-  /** The expression that applies to a resource, and its scope. */
-  public Map.Entry<String, String> effective(ResourcePath path) throws SQLException, CelPolicyException {
-    for (String scope : new String[] {path.toString(), path.repository(), DEFAULT_SCOPE}) {
+  /** The policy that applies to a resource. */
+  public Effective effective(ResourcePath path) throws SQLException, CelPolicyException {
+    for (String scope : scopes(path)) {
       Optional<CelExpression> e = lookup(scope);
       if (e.isPresent()) {
-        return Map.entry(scope, e.get().source());
+        return new Effective(scope, e.get().source(), WorkloadPins.pinnedFamilies(e.get().pins()));
       }
     }
-    return Map.entry("built-in", builtIn.source());
+    return new Effective("none", "", Optional.empty());
+  }
+
+  /**
+   * Every stored resource that nothing would release, with why: no policy covers it, its policy
+   * pins no workload, or its policy no longer compiles. For {@code broker serve} to say at start.
+   */
+  public Map<String, String> unreleasable() throws SQLException {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (String name : store.resourceNames()) {
+      try {
+        Effective e = effective(ResourcePath.parse(name));
+        if (e.scope().equals("none")) {
+          out.put(name, "no release policy covers it");
+        } else if (e.pinnedFamilies().isEmpty()) {
+          out.put(name, "its policy (" + e.scope() + ") pins no workload");
+        }
+      } catch (CelPolicyException | IllegalArgumentException ex) {
+        out.put(name, "its policy does not compile");
+      }
+    }
+    return out;
   }
 
   public Decision decide(ResourcePath path, Map<String, Object> tokenClaims) {
-    String scope = "built-in";
-    CelExpression expr = builtIn;
+    String scope = "none";
     try {
-      for (String s : new String[] {path.toString(), path.repository(), DEFAULT_SCOPE}) {
+      CelExpression expr = null;
+      for (String s : scopes(path)) {
         Optional<CelExpression> e = lookup(s);
         if (e.isPresent()) {
           scope = s;
@@ -85,19 +105,40 @@ public final class ReleasePolicies {
           break;
         }
       }
+      if (expr == null) {
+        return new Decision(false, scope, "no release policy covers " + path + "; nothing is released until its owner binds it "
+            + "('contract bind') or sets a policy that pins the workload: " + WorkloadPins.REQUIREMENT);
+      }
+      if (WorkloadPins.pinnedFamilies(expr.pins()).isEmpty()) {
+        return new Decision(false, scope, "the " + scope + " policy pins no workload, so it releases nothing: " + WorkloadPins.REQUIREMENT);
+      }
       Map<String, Object> vars = new LinkedHashMap<>();
       Map<String, Object> submod = submod(tokenClaims);
       vars.put("status", String.valueOf(submod.getOrDefault("ear.status", "none")));
       Object ev = submod.get("ear.veraison.annotated-evidence");
-      vars.put("claims", ev instanceof Map<?, ?> m ? m : Map.of());
+      Map<?, ?> claims = ev instanceof Map<?, ?> m ? m : Map.of();
+      vars.put("claims", claims);
       vars.put("resource", Map.of("repository", path.repository(), "type", path.type(), "tag", path.tag(), "path", path.toString()));
       vars.put("token", tokenClaims);
-      vars.put("reference_values", referenceValues.current());
-      boolean allowed = expr.test(vars);
-      return new Decision(allowed, scope, allowed ? "allowed by " + scope + " policy" : "denied by " + scope + " policy");
+      Map<String, Object> rvs = referenceValues.current();
+      vars.put("reference_values", rvs);
+      if (!expr.test(vars)) {
+        return new Decision(false, scope, "denied by " + scope + " policy");
+      }
+      // The CEL said yes; the pins are checked again here, outside CEL, so that release rests on
+      // plain equality with the values the owner pinned.
+      Optional<String> violation = WorkloadPins.violation(expr.pins(), claims, rvs);
+      if (violation.isPresent()) {
+        return new Decision(false, scope, "denied by " + scope + " policy: " + violation.get());
+      }
+      return new Decision(true, scope, "allowed by " + scope + " policy");
     } catch (CelPolicyException | SQLException e) {
       return new Decision(false, scope, "policy error (" + scope + "): " + e.getMessage());
     }
+  }
+
+  private static String[] scopes(ResourcePath path) {
+    return new String[] {path.toString(), path.repository(), DEFAULT_SCOPE};
   }
 
   @SuppressWarnings("unchecked")

@@ -1,6 +1,5 @@
 package dev.cloister.broker.store;
 
-import dev.cloister.broker.release.ResourcePath;
 import dev.cloister.ledger.SqlDatabase;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;

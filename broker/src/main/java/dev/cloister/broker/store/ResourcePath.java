@@ -1,4 +1,4 @@
-package dev.cloister.broker.release;
+package dev.cloister.broker.store;
 
 import java.util.regex.Pattern;
 
