@@ -21,7 +21,7 @@ public final class SnpLaunchMeasurement {
    * What to measure.
    *
    * @param firmware the OVMF image (at least its last 4 KiB, which carry the tables)
-   * @param firmwareDigest a precomputed firmware digest ({@code snp:ovmf-hash}); the image then
+   * @param firmwareDigest a precomputed firmware digest ({@code --snp-ovmf-hash}, as {@code snp:ovmf-hash} prints it); the image then
    *     supplies only its tables
    * @param kernel kernel image for measured direct boot; empty when the firmware boots by itself
    * @param vcpuSignature CPUID signature of the vCPU model (ignored by EC2 and GCE, which use 0x600)
@@ -38,7 +38,7 @@ public final class SnpLaunchMeasurement {
       VmmType vmm,
       long guestFeatures) {}
 
-  /** SHA-384-chained digest of the firmware pages alone, for {@code --ovmf-hash}. */
+  /** SHA-384-chained digest of the firmware pages alone: what {@code --mode snp:ovmf-hash} prints. */
   public static Octets firmwareDigest(byte[] firmware) throws MeasurementException {
     OvmfImage ovmf = new OvmfImage(firmware);
     LaunchDigest ld = LaunchDigest.fresh();
