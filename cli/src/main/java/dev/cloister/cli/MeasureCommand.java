@@ -163,6 +163,9 @@ final class MeasureCommand implements Runnable {
                 vcpus, sig, vmmType, guestFeatures));
           }
           case SNP_SVSM -> {
+            if (vmmType != VmmType.QEMU) {
+              throw new UsageException("--mode snp:svsm is measured for QEMU only, not --vmm-type " + vmm); // upstream asserts the same
+            }
             byte[] svsmImage = Inputs.read(svsm);
             long vars = varsSize();
             inputs.put("svsm_sha256", sha256(svsmImage));

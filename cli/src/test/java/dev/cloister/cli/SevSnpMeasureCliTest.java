@@ -123,6 +123,10 @@ class SevSnpMeasureCliTest {
         "--kernel", "/dev/null", "--vcpu-type", "EPYC-v4");
     assertThat(svsmKernel.exit()).isEqualTo(2);
     assertThat(svsmKernel.err()).contains("--mode snp:svsm measures no direct boot: --kernel does not apply");
+    CliRunner svsmEc2 = CliRunner.run("measure", "snp", "--mode", "snp:svsm", "--ovmf", ovmf, "--svsm", ovmf, "--vars-size", "4096",
+        "--vmm-type", "ec2");
+    assertThat(svsmEc2.exit()).isEqualTo(2);
+    assertThat(svsmEc2.err()).contains("--mode snp:svsm is measured for QEMU only, not --vmm-type ec2");
     CliRunner short48 = CliRunner.run("measure", "snp", "--ovmf", ovmf, "--snp-ovmf-hash", OVMF_HASH.substring(2), "--vcpu-type", "EPYC-v4");
     assertThat(short48.exit()).isEqualTo(2);
     assertThat(short48.err()).contains("--snp-ovmf-hash: a firmware digest is 48 bytes (96 hex digits), got 47");
