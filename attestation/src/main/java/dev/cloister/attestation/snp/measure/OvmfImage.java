@@ -89,6 +89,15 @@ final class OvmfImage {
     return u32(entry(SVSM_INFO_GUID, "SVSM_INFO"), 0) + gpa();
   }
 
+  /**
+   * Whether the firmware reserves a place for QEMU's hashes table (a SEV_HASH_TABLE_RV entry with a
+   * non-zero address): without it, SEV and SEV-ES cannot measure a kernel.
+   */
+  boolean supportsSevHashesTable() {
+    byte[] e = table.get(SEV_HASH_TABLE_RV_GUID);
+    return e != null && e.length >= 4 && u32(e, 0) != 0;
+  }
+
   long sevHashesTableGpa() throws MeasurementException {
     return u32(entry(SEV_HASH_TABLE_RV_GUID, "SEV_HASH_TABLE_RV"), 0);
   }

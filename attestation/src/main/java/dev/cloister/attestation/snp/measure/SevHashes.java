@@ -41,17 +41,24 @@ final class SevHashes {
     }
   }
 
-  byte[] page(int offsetInPage) {
-    if (offsetInPage < 0 || offsetInPage + PADDED > LaunchDigest.PAGE) {
-      throw new IllegalArgumentException("hashes table does not fit at offset " + offsetInPage);
-    }
-    ByteBuffer b = ByteBuffer.allocate(LaunchDigest.PAGE).order(ByteOrder.LITTLE_ENDIAN);
-    b.position(offsetInPage);
+  /** The table alone, zero-padded to 16 bytes: what SEV and SEV-ES fold into their SHA-256 launch digest. */
+  byte[] table() {
+    ByteBuffer b = ByteBuffer.allocate(PADDED).order(ByteOrder.LITTLE_ENDIAN);
     b.put(Guids.le(TABLE_GUID)).putShort((short) TABLE);
     entry(b, CMDLINE_GUID, cmdline);
     entry(b, INITRD_GUID, initrd);
     entry(b, KERNEL_GUID, kernel);
     return b.array();
+  }
+
+  /** The page SEV-SNP measures: the table at its offset, the rest zero. */
+  byte[] page(int offsetInPage) {
+    if (offsetInPage < 0 || offsetInPage + PADDED > LaunchDigest.PAGE) {
+      throw new IllegalArgumentException("hashes table does not fit at offset " + offsetInPage);
+    }
+    byte[] page = new byte[LaunchDigest.PAGE];
+    System.arraycopy(table(), 0, page, offsetInPage, PADDED);
+    return page;
   }
 
   private static void entry(ByteBuffer b, String guid, byte[] hash) {

@@ -1,6 +1,8 @@
 package dev.cloister.attestation.snp.measure;
 
 import dev.cloister.attestation.Octets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -19,7 +21,7 @@ public final class SnpLaunchMeasurement {
    * What to measure.
    *
    * @param firmware the OVMF image (at least its last 4 KiB, which carry the tables)
-   * @param firmwareDigest a precomputed firmware digest ({@code snp:ovmf-hash}); the image then
+   * @param firmwareDigest a precomputed firmware digest ({@code --snp-ovmf-hash}, as {@code snp:ovmf-hash} prints it); the image then
    *     supplies only its tables
    * @param kernel kernel image for measured direct boot; empty when the firmware boots by itself
    * @param vcpuSignature CPUID signature of the vCPU model (ignored by EC2 and GCE, which use 0x600)
@@ -36,7 +38,7 @@ public final class SnpLaunchMeasurement {
       VmmType vmm,
       long guestFeatures) {}
 
-  /** SHA-384-chained digest of the firmware pages alone, for {@code --ovmf-hash}. */
+  /** SHA-384-chained digest of the firmware pages alone: what {@code --mode snp:ovmf-hash} prints. */
   public static Octets firmwareDigest(byte[] firmware) throws MeasurementException {
     OvmfImage ovmf = new OvmfImage(firmware);
     LaunchDigest ld = LaunchDigest.fresh();
@@ -44,7 +46,7 @@ public final class SnpLaunchMeasurement {
     return Octets.copyOf(ld.value());
   }
 
-  public static Octets compute(Inputs in) throws MeasurementException {
+  public static LaunchMeasurement compute(Inputs in) throws MeasurementException {
     if (in.vcpus() < 1 || in.vcpus() > 512) {
       throw new MeasurementException("vcpus", "must be 1..512");
     }
@@ -101,13 +103,16 @@ public final class SnpLaunchMeasurement {
     long apEip = ovmf.sevEsResetEip();
     byte[] bsp = Vmsa.page(Vmsa.BSP_EIP, in.guestFeatures(), in.vcpuSignature(), in.vmm());
     byte[] ap = apEip != 0 ? Vmsa.page(apEip, in.guestFeatures(), in.vcpuSignature(), in.vmm()) : null;
+    List<Octets> vmsas = new ArrayList<>();
     for (int i = 0; i < in.vcpus(); i++) {
       if (i > 0 && ap == null) {
         throw new MeasurementException("vcpus", "the firmware has no SEV-ES reset block for application processors");
       }
-      ld.vmsaPage(i == 0 ? bsp : ap);
+      byte[] page = i == 0 ? bsp : ap;
+      ld.vmsaPage(page);
+      vmsas.add(Octets.copyOf(page));
     }
-    return Octets.copyOf(ld.value());
+    return new LaunchMeasurement(Octets.copyOf(ld.value()), vmsas);
   }
 
   /**
@@ -115,7 +120,7 @@ public final class SnpLaunchMeasurement {
    * the firmware and its {@code varsSize} bytes of variables, the SVSM's own SEV metadata
    * sections, and one SVSM VMSA per vCPU.
    */
-  public static Octets computeSvsm(byte[] firmware, byte[] svsmImage, long varsSize, int vcpus, int vcpuSignature) throws MeasurementException {
+  public static LaunchMeasurement computeSvsm(byte[] firmware, byte[] svsmImage, long varsSize, int vcpus, int vcpuSignature) throws MeasurementException {
     if (vcpus < 1 || vcpus > 512) {
       throw new MeasurementException("vcpus", "must be 1..512");
     }
@@ -136,9 +141,11 @@ public final class SnpLaunchMeasurement {
       }
     }
     byte[] vmsa = Vmsa.svsmPage(svsm.svsmEntry(), vcpuSignature);
+    List<Octets> vmsas = new ArrayList<>();
     for (int i = 0; i < vcpus; i++) {
       ld.vmsaPage(vmsa);
+      vmsas.add(Octets.copyOf(vmsa));
     }
-    return Octets.copyOf(ld.value());
+    return new LaunchMeasurement(Octets.copyOf(ld.value()), vmsas);
   }
 }

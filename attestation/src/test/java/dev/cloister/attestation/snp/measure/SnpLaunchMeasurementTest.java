@@ -67,7 +67,22 @@ class SnpLaunchMeasurementTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("upstream")
   void reproducesSevSnpMeasure(String name, SnpLaunchMeasurement.Inputs inputs, String expected) throws Exception {
-    assertThat(SnpLaunchMeasurement.compute(inputs).hex()).isEqualTo(expected);
+    assertThat(SnpLaunchMeasurement.compute(inputs).digest().hex()).isEqualTo(expected);
+  }
+
+  /**
+   * test_snp_dump_vmsa's inputs (another firmware digest as the seed, 1 vCPU, 0x21): one VMSA,
+   * whose SHA-256 is that of the vmsa0.bin sev-snp-measure@8f2b337's CLI writes for them.
+   */
+  @Test
+  void theMeasuredVmsaIsUpstreams() throws Exception {
+    var in = new SnpLaunchMeasurement.Inputs(Vectors.read(AMDSEV),
+        Optional.of(Octets.fromHex("cab7e085874b3acfdbe2d96dcaa3125111f00c35c6fc9708464c2ae74bfdb048a198cb9a9ccae0b3e5e1a33f5f249819")),
+        Optional.of(EMPTY), Optional.of(EMPTY), Optional.of(""), 1, EPYC_V4, VmmType.QEMU, 0x21);
+    LaunchMeasurement m = SnpLaunchMeasurement.compute(in);
+    assertThat(m.vmsas()).hasSize(1);
+    assertThat(java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(m.vmsas().get(0).toByteArray())))
+        .isEqualTo("b2588f97abfa82b893444537c17d4ae97a78eb0a5f78a4d844055d8d15be091a");
   }
 
   @Test
