@@ -14,9 +14,12 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -225,7 +228,20 @@ public final class CollateralVerifier {
     throw new VerificationException(field, "Intel's signature does not verify over the document's exact bytes");
   }
 
+  /** Intel's PckCrlVerifier: issued by that CA by name, CRL Number and Authority Key Identifier present, signed, current. */
   private static void checkCrl(X509CRL crl, X509Certificate issuer, String field, Instant now, List<Instant> expiries) throws VerificationException {
+    if (!crl.getIssuerX500Principal().equals(issuer.getSubjectX500Principal())) {
+      throw new VerificationException(field + ".issuer", "is '" + crl.getIssuerX500Principal().getName() + "', not '" + issuer.getSubjectX500Principal().getName() + "'");
+    }
+    Set<String> present = crl.getNonCriticalExtensionOIDs() == null ? new HashSet<>() : new HashSet<>(crl.getNonCriticalExtensionOIDs());
+    if (crl.getCriticalExtensionOIDs() != null) {
+      present.addAll(crl.getCriticalExtensionOIDs());
+    }
+    for (var required : List.of(Map.entry("2.5.29.20", "CRL Number"), Map.entry("2.5.29.35", "Authority Key Identifier"))) {
+      if (!present.contains(required.getKey())) {
+        throw new VerificationException(field + ".extensions", "no " + required.getValue() + " extension (Intel's CRLs carry one)");
+      }
+    }
     try {
       crl.verify(issuer.getPublicKey());
     } catch (GeneralSecurityException e) {

@@ -242,6 +242,21 @@ class FakeDcapCollateralTest {
   }
 
   @Test
+  void crlsAreCheckedAsIntelsPckCrlVerifierDoes() throws Exception {
+    byte[] quote = tdxQuote().build();
+    var tcb = tdxInfo(UP_TO_DATE).sign();
+    var qe = qeInfo(Tee.TDX).sign();
+    // The PCK CA's CRL given as the root CA CRL: refused by its issuer's name before any key is tried.
+    refused(() -> verifier().verify(quote, FAKE.collateral(tcb, qe, pckCrl(), pckCrl())), "collateral.root_ca_crl.issuer",
+        "is '" + FAKE.pckCa().getSubjectX500Principal().getName() + "', not '" + FAKE.root().getSubjectX500Principal().getName() + "'");
+    // CRL_REQUIRED_EXTENSIONS: CRL Number and Authority Key Identifier, which every Intel CRL carries.
+    refused(() -> verifier().verify(quote, FAKE.collateral(tcb, qe, FAKE.crl(Issuer.ROOT).withoutExtensions().build(), pckCrl())),
+        "collateral.root_ca_crl.extensions", "no CRL Number extension");
+    refused(() -> verifier().verify(quote, FAKE.collateral(tcb, qe, rootCrl(), FAKE.crl(Issuer.PCK_CA).withoutExtensions().build())),
+        "collateral.pck_crl.extensions", "no CRL Number extension");
+  }
+
+  @Test
   void crlsOutsideTheirWindowAreRefused() throws Exception {
     byte[] quote = tdxQuote().build();
     var tcb = tdxInfo(UP_TO_DATE).sign();
