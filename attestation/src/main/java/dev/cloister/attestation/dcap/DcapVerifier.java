@@ -28,9 +28,9 @@ import org.bouncycastle.asn1.x500.style.IETFUtils;
  * The cryptographic checks of a DCAP quote, in Intel's order: the PCK certificate chain to the
  * Intel SGX Root CA (embedded, SHA-256 pinned), each certificate issued by the next and in its role
  * as Intel's PckCertVerifier names them (PCK certificate, PCK CA), valid at the injected time; the
- * QE report signed by the PCK key; the QE report binding the attestation key (SHA-256 of key and QE authentication
- * data in its report data); and the quote signed by the attestation key. TCB status from Intel
- * collateral is a separate step.
+ * QE report signed by the PCK key; the QE report binding the attestation key (SHA-256 of key and QE
+ * authentication data in its report data); and the quote signed by the attestation key. TCB status
+ * from Intel collateral is a separate step.
  */
 public final class DcapVerifier {
   public static final String INTEL_ROOT_SHA256 = "44a0196b2b99f889b8e149e95b807a350e7424964399e885a7cbb8ccfab674d3";

@@ -25,8 +25,8 @@ import java.util.stream.Stream;
 /**
  * Verifies Intel collateral for a quote whose own signatures already verified ({@link DcapVerifier})
  * and derives its TCB status, in the order of Intel's quote verification library: the collateral's
- * own PCK chain, when it carries one, must be the quote's; the root CA CRL and PCK CRL (signatures,
- * validity, the quote's PCK chain not revoked); the TCB info and QE identity (issuer chain exactly
+ * own PCK chain, when it carries one, must be the quote's; the root CA CRL and PCK CRL (issuer,
+ * CRL Number and Authority Key Identifier, signatures, validity, the quote's PCK chain not revoked); the TCB info and QE identity (issuer chain exactly
  * the TCB Signing certificate and the pinned Intel root, ECDSA signature over the exact signed bytes,
  * issue and next-update dates, FMSPC and PCE ID equal to the PCK certificate's); the QE report
  * against the QE identity; then TCB level matching and status convergence. Everything is checked at

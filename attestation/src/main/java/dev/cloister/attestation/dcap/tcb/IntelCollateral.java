@@ -110,7 +110,8 @@ public record IntelCollateral(
    * Reads collateral from a dcap-qvl JSON file, or from a directory of the files Intel's PCS serves,
    * recognised by content rather than name: the TCB info response ({@code {"tcbInfo":…,"signature":…}}),
    * the QE identity response ({@code {"enclaveIdentity":…,"signature":…}}), the PEM issuer chain of
-   * the Intel SGX TCB Signing certificate (PCS sends it URL-encoded in a header; store it decoded),
+   * the Intel SGX TCB Signing certificate, signing certificate then root (PCS sends it URL-encoded in
+   * a header; store it decoded; the verifier refuses a lone signing certificate),
    * and the root CA and PCK CRLs (DER, PEM or hex). A copy of the Intel root is allowed and ignored
    * (the root is pinned); anything else is refused with the file's name.
    */
