@@ -241,7 +241,7 @@ class BrokerTeeFamiliesTest {
     JsonNode evidence = JSON.readTree(Vectors.read("trustee/deps/verifier/test_data/az-tdx-vtpm/evidence-v1.json"));
     try (Running b = start("aztdx", "2025-03-01T00:00:00Z")) {
       Path dir = Files.createDirectories(tmp.resolve("aztdx").resolve("intel-collateral").resolve("tdx-00806f050000"));
-      for (String f : new String[] {"tcbinfov3_00806f050000.json", "qeidentityv2_apiv4.json", "signing_cert.pem", "intel_root_ca_crl.der", "pck_platform_crl.der"}) {
+      for (String f : new String[] {"tcbinfov3_00806f050000.json", "qeidentityv2_apiv4.json", "tcb_signing_cert.pem", "intel_root_ca_crl.der", "pck_platform_crl.der"}) {
         Files.write(dir.resolve(f), Vectors.read("dcap-rs/data/" + f));
       }
       HttpResponse<String> r = attest(b.broker().uri(), "az-tdx-vtpm", evidence);

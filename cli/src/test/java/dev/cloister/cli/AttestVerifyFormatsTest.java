@@ -168,7 +168,7 @@ class AttestVerifyFormatsTest {
     assertThat(json(r).get("format").asText()).isEqualTo("az-tdx-vtpm");
     assertThat(json(r).get("claims").get("pcrs").get("00").asText()).startsWith("782b20b1");
     Path dir = Files.createDirectories(tmp.resolve("collateral"));
-    for (String f : new String[] {"tcbinfov3_00806f050000.json", "qeidentityv2_apiv4.json", "signing_cert.pem", "intel_root_ca_crl.der", "pck_platform_crl.der"}) {
+    for (String f : new String[] {"tcbinfov3_00806f050000.json", "qeidentityv2_apiv4.json", "tcb_signing_cert.pem", "intel_root_ca_crl.der", "pck_platform_crl.der"}) {
       Files.write(dir.resolve(f), Vectors.read("dcap-rs/data/" + f));
     }
     CliRunner full = CliRunner.run("attest", "verify", ev, "--at", at, "--collateral", dir.toString(), "--json");

@@ -13,6 +13,7 @@ import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -20,7 +21,10 @@ import java.util.List;
  * and SGX version 3 (enclave report), with the ECDSA P-256 quote signature, attestation key, QE
  * report and its signature, QE authentication data and the PCK certificate chain (certification
  * data type 6 wrapping type 5). Every length comes from the quote's own length fields; real quotes
- * carry trailing bytes, which are kept out of every signed region.
+ * carry trailing bytes, which are kept out of every signed region. As Intel's QVL (Quote::validate,
+ * QuoteVerification.cpp), before any signature: the TEE type is SGX or TDX and, in a version 5
+ * quote, agrees with the body type; the QE vendor ID is Intel's; the PCK chain is exactly three
+ * certificates.
  */
 public record DcapQuote(
     int version,
@@ -40,6 +44,10 @@ public record DcapQuote(
 
   public static final int TEE_SGX = 0x00000000;
   public static final int TEE_TDX = 0x00000081;
+  /** Intel's quoting enclave vendor ID: Intel's QVL refuses a quote from any other QE before any signature. */
+  public static final Octets INTEL_QE_VENDOR_ID = Octets.copyOf(HexFormat.of().parseHex("939a7233f79c4ca9940a0db3957f0607"));
+  /** PCK certificate, PCK CA, root CA: Intel's QVL accepts no other length (EXPECTED_CERTIFICATE_COUNT_IN_PCK_CHAIN). */
+  public static final int PCK_CHAIN_LENGTH = 3;
   static final int HEADER = 48;
   static final int SGX_REPORT = 384;
   static final int TD_REPORT_10 = 584;
@@ -98,6 +106,12 @@ public record DcapQuote(
       if (keyType != 2) {
         throw new MalformedEvidenceException("quote.att_key_type", "must be 2 (ECDSA P-256), got " + keyType);
       }
+      if (teeType != TEE_SGX && teeType != TEE_TDX) {
+        throw new MalformedEvidenceException("quote.tee_type", String.format("0x%08x is neither SGX (0x00000000) nor TDX (0x00000081)", teeType));
+      }
+      if (!INTEL_QE_VENDOR_ID.contentEquals(vendor)) {
+        throw new MalformedEvidenceException("quote.qe_vendor_id", "is " + HexFormat.of().formatHex(vendor) + ", not Intel's quoting enclave " + INTEL_QE_VENDOR_ID.hex());
+      }
       int bodyType;
       int bodySize;
       switch (version) {
@@ -126,6 +140,11 @@ public record DcapQuote(
           };
           if (bodySize != expected) {
             throw new MalformedEvidenceException("quote.body_size", "body type " + bodyType + " is " + expected + " bytes, header says " + bodySize);
+          }
+          // The header's TEE type and the body must agree: otherwise tdx() and the body would tell two stories.
+          if ((teeType == TEE_SGX) != (bodyType == 1)) {
+            throw new MalformedEvidenceException("quote.tee_type", (teeType == TEE_SGX ? "SGX" : "TDX") + " in the header, but body type " + bodyType
+                + (bodyType == 1 ? " is an SGX enclave report" : " is a TD report"));
           }
         }
         default -> throw new MalformedEvidenceException("quote.version", "unsupported quote version " + version + " (supported: 3, 4, 5)");
@@ -171,8 +190,8 @@ public record DcapQuote(
       for (var c : CertificateFactory.getInstance("X.509").generateCertificates(new ByteArrayInputStream(trimNul(pem)))) {
         chain.add((X509Certificate) c);
       }
-      if (chain.size() < 2) {
-        throw new MalformedEvidenceException("quote.pck_cert_chain", "needs the PCK certificate and its issuers");
+      if (chain.size() != PCK_CHAIN_LENGTH) {
+        throw new MalformedEvidenceException("quote.pck_cert_chain", "holds " + chain.size() + " certificates; it must be exactly the PCK certificate, the PCK CA and the root CA");
       }
       if (bodyStart < HEADER) {
         throw new MalformedEvidenceException("quote", "inconsistent layout");

@@ -19,13 +19,18 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
+import org.bouncycastle.asn1.x500.RDN;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x500.style.BCStyle;
+import org.bouncycastle.asn1.x500.style.IETFUtils;
 
 /**
  * The cryptographic checks of a DCAP quote, in Intel's order: the PCK certificate chain to the
- * Intel SGX Root CA (embedded, SHA-256 pinned) valid at the injected time; the QE report signed by
- * the PCK key; the QE report binding the attestation key (SHA-256 of key and QE authentication
- * data in its report data); and the quote signed by the attestation key. TCB status from Intel
- * collateral is a separate step.
+ * Intel SGX Root CA (embedded, SHA-256 pinned), each certificate issued by the next and in its role
+ * as Intel's PckCertVerifier names them (PCK certificate, PCK CA), valid at the injected time; the
+ * QE report signed by the PCK key; the QE report binding the attestation key (SHA-256 of key and QE
+ * authentication data in its report data); and the quote signed by the attestation key. TCB status
+ * from Intel collateral is a separate step.
  */
 public final class DcapVerifier {
   public static final String INTEL_ROOT_SHA256 = "44a0196b2b99f889b8e149e95b807a350e7424964399e885a7cbb8ccfab674d3";
@@ -48,10 +53,23 @@ public final class DcapVerifier {
     if (roots.stream().noneMatch(r -> r.equals(root))) {
       throw new VerificationException("quote.pck_cert_chain.root", "'" + root.getSubjectX500Principal().getName() + "' is not a trusted Intel root");
     }
+    // Intel's PckCertVerifier names each certificate's role; a chain whose roles are wrong is refused before any key is used.
+    if (!commonName(chain.getFirst()).contains("SGX PCK Certificate")) {
+      throw new VerificationException("quote.pck_cert.subject", "CN '" + commonName(chain.getFirst()) + "' is not an SGX PCK Certificate");
+    }
+    for (int i = 1; i < chain.size() - 1; i++) {
+      if (!commonName(chain.get(i)).contains("CA")) {
+        throw new VerificationException("quote.pck_cert_chain[" + i + "].subject", "CN '" + commonName(chain.get(i)) + "' is not a PCK CA");
+      }
+    }
     for (int i = chain.size() - 1; i >= 0; i--) {
       X509Certificate c = chain.get(i);
       X509Certificate issuer = i == chain.size() - 1 ? c : chain.get(i + 1);
       String field = i == 0 ? "quote.pck_cert" : "quote.pck_cert_chain[" + i + "]";
+      if (!c.getIssuerX500Principal().equals(issuer.getSubjectX500Principal())) {
+        throw new VerificationException(field + ".issuer", "is '" + c.getIssuerX500Principal().getName() + "', but its issuer in the chain is '"
+            + issuer.getSubjectX500Principal().getName() + "'");
+      }
       try {
         c.verify(issuer.getPublicKey());
       } catch (GeneralSecurityException e) {
@@ -78,6 +96,12 @@ public final class DcapVerifier {
       throw new VerificationException("quote.signature", "the quote is not signed by its attestation key");
     }
     return q;
+  }
+
+  /** The certificate's subject common name, or "" when it has none. */
+  public static String commonName(X509Certificate c) {
+    RDN[] cn = X500Name.getInstance(c.getSubjectX500Principal().getEncoded()).getRDNs(BCStyle.CN);
+    return cn.length == 0 ? "" : IETFUtils.valueToString(cn[0].getFirst().getValue());
   }
 
   private static boolean ecdsa(PublicKey key, byte[] data, byte[] rawSignature) {

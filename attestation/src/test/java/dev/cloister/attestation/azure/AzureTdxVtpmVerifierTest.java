@@ -88,7 +88,7 @@ class AzureTdxVtpmVerifierTest {
 
   static CollateralSource dcapRsCollateral() throws Exception {
     IntelCollateral c = IntelCollateral.fromFiles(Arrays.stream(new String[] {"tcbinfov3_00806f050000.json", "qeidentityv2_apiv4.json",
-        "signing_cert.pem", "intel_root_ca_crl.der", "pck_platform_crl.der"}).map(f -> Vectors.require(DCAP_RS + f)).toList());
+        "tcb_signing_cert.pem", "intel_root_ca_crl.der", "pck_platform_crl.der"}).map(f -> Vectors.require(DCAP_RS + f)).toList());
     return CollateralSource.fixed(c);
   }
 

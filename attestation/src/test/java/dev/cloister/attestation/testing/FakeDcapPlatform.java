@@ -48,6 +48,7 @@ import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.cert.X509v2CRLBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509CRLConverter;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.operator.ContentSigner;
@@ -372,6 +373,7 @@ public final class FakeDcapPlatform {
     private Instant thisUpdate = notBefore;
     private Instant nextUpdate = notAfter;
     private final List<BigInteger> revoked = new ArrayList<>();
+    private boolean extensions = true;
 
     private CrlBuilder(Issuer issuer) {
       this.issuer = Objects.requireNonNull(issuer, "issuer");
@@ -399,9 +401,24 @@ public final class FakeDcapPlatform {
       return this;
     }
 
+    /** Leaves out the CRL Number and Authority Key Identifier that Intel's CRLs carry (and Intel's QVL requires). */
+    public CrlBuilder withoutExtensions() {
+      extensions = false;
+      return this;
+    }
+
     public X509CRL build() {
       X509v2CRLBuilder b = new X509v2CRLBuilder(subject(issuer), Date.from(thisUpdate));
       b.setNextUpdate(Date.from(nextUpdate));
+      try {
+        if (extensions) {
+          b.addExtension(Extension.cRLNumber, false, new ASN1Integer(1));
+          b.addExtension(Extension.authorityKeyIdentifier, false,
+              new JcaX509ExtensionUtils().createAuthorityKeyIdentifier(key(issuer).getPublic()));
+        }
+      } catch (IOException | GeneralSecurityException e) {
+        throw new IllegalStateException("cannot encode the fake CRL's extensions", e);
+      }
       for (BigInteger s : revoked) {
         b.addCRLEntry(s, Date.from(thisUpdate), CRLReason.keyCompromise);
       }

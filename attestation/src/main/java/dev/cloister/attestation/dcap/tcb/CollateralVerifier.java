@@ -14,16 +14,20 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
  * Verifies Intel collateral for a quote whose own signatures already verified ({@link DcapVerifier})
- * and derives its TCB status, in the order of Intel's quote verification library: the root CA CRL
- * and PCK CRL (signatures, validity, the quote's PCK chain not revoked); the TCB info and QE
- * identity (issuer chain to the pinned Intel root, ECDSA signature over the exact signed bytes,
+ * and derives its TCB status, in the order of Intel's quote verification library: the collateral's
+ * own PCK chain, when it carries one, must be the quote's; the root CA CRL and PCK CRL (issuer,
+ * CRL Number and Authority Key Identifier, signatures, validity, the quote's PCK chain not revoked); the TCB info and QE identity (issuer chain exactly
+ * the TCB Signing certificate and the pinned Intel root, ECDSA signature over the exact signed bytes,
  * issue and next-update dates, FMSPC and PCE ID equal to the PCK certificate's); the QE report
  * against the QE identity; then TCB level matching and status convergence. Everything is checked at
  * the injected time; any failure throws naming the field, and no verdict exists without all checks.
@@ -70,6 +74,13 @@ public final class CollateralVerifier {
   public TcbVerdict verify(DcapQuote quote, IntelCollateral c) throws AttestationException {
     Instant now = clock.instant();
     List<X509Certificate> pckChain = quote.pckChain();
+    // dcap-qvl verifies the collateral's pck_certificate_chain instead of the quote's when it is
+    // given; used here only as the same certificates, so no reader judges a chain the other did not.
+    if (c.pckCertificateChain().isPresent() && !c.pckCertificateChain().get().equals(pckChain)) {
+      throw new VerificationException("collateral.pck_certificate_chain", "is not the PCK certificate chain embedded in the quote (" + c.pckCertificateChain().get().size()
+          + " certificates, leaf '" + c.pckCertificateChain().get().getFirst().getSubjectX500Principal().getName() + "' serial "
+          + c.pckCertificateChain().get().getFirst().getSerialNumber().toString(16) + ")");
+    }
     X509Certificate pck = pckChain.getFirst();
     X509Certificate pckCa = pckChain.get(1);
     X509Certificate root = trustedRoot(pckChain.getLast(), "quote.pck_cert_chain");
@@ -172,33 +183,35 @@ public final class CollateralVerifier {
         .orElseThrow(() -> new VerificationException(field + ".root", "'" + candidate.getSubjectX500Principal().getName() + "' is not a trusted Intel root"));
   }
 
-  /** Verifies an issuer chain (leaf first, root optional) up to a pinned root; returns the leaf's key. */
+  /**
+   * Intel's TCBSigningChain and EXPECTED_CERTIFICATE_COUNT_IN_TCB_CHAIN: exactly the TCB Signing
+   * certificate then the root, the root a pinned one, the signing certificate issued by it and named
+   * for its role. A lone signing certificate is refused: Intel serves the two together.
+   */
   private PublicKey signingChain(List<X509Certificate> chain, String field, Instant now) throws VerificationException {
-    if (chain.isEmpty()) {
-      throw new VerificationException(field, "empty");
+    if (chain.size() != 2) {
+      throw new VerificationException(field, "holds " + chain.size() + " certificate" + (chain.size() == 1 ? "" : "s")
+          + "; it must be exactly the Intel SGX TCB Signing certificate and the root CA");
     }
-    List<X509Certificate> full = new ArrayList<>(chain);
-    if (roots.stream().noneMatch(r -> r.equals(full.getLast()))) {
-      X509Certificate top = full.getLast();
-      X509Certificate root = roots.stream().filter(r -> r.getSubjectX500Principal().equals(top.getIssuerX500Principal())).findFirst()
-          .orElseThrow(() -> new VerificationException(field, "does not lead to a trusted Intel root"));
-      full.add(root);
+    X509Certificate signing = chain.getFirst();
+    X509Certificate root = trustedRoot(chain.getLast(), field);
+    if (!DcapVerifier.commonName(signing).contains("SGX TCB Signing")) {
+      throw new VerificationException(field + "[0]", "CN '" + DcapVerifier.commonName(signing) + "' is not the Intel SGX TCB Signing certificate");
     }
-    for (int i = 0; i < full.size(); i++) {
-      X509Certificate cert = full.get(i);
-      X509Certificate issuer = i == full.size() - 1 ? cert : full.get(i + 1);
+    if (!signing.getIssuerX500Principal().equals(root.getSubjectX500Principal())) {
+      throw new VerificationException(field + "[0].issuer", "is '" + signing.getIssuerX500Principal().getName() + "', not the root CA");
+    }
+    for (int i = 0; i < 2; i++) {
+      X509Certificate cert = chain.get(i);
       String f = field + "[" + i + "]";
       try {
-        cert.verify(issuer.getPublicKey());
+        cert.verify(root.getPublicKey());
       } catch (GeneralSecurityException e) {
         throw new VerificationException(f, "signature does not verify with its issuer's key");
       }
       Certificates.requireValid(cert, f, now);
     }
-    if (!full.getFirst().getSubjectX500Principal().getName().contains("CN=Intel SGX TCB Signing")) {
-      throw new VerificationException(field + "[0]", "is not the Intel SGX TCB Signing certificate");
-    }
-    return full.getFirst().getPublicKey();
+    return signing.getPublicKey();
   }
 
   private static void signature(PublicKey key, IntelCollateral.SignedDocument d, String field) throws VerificationException {
@@ -215,7 +228,20 @@ public final class CollateralVerifier {
     throw new VerificationException(field, "Intel's signature does not verify over the document's exact bytes");
   }
 
+  /** Intel's PckCrlVerifier: issued by that CA by name, CRL Number and Authority Key Identifier present, signed, current. */
   private static void checkCrl(X509CRL crl, X509Certificate issuer, String field, Instant now, List<Instant> expiries) throws VerificationException {
+    if (!crl.getIssuerX500Principal().equals(issuer.getSubjectX500Principal())) {
+      throw new VerificationException(field + ".issuer", "is '" + crl.getIssuerX500Principal().getName() + "', not '" + issuer.getSubjectX500Principal().getName() + "'");
+    }
+    Set<String> present = crl.getNonCriticalExtensionOIDs() == null ? new HashSet<>() : new HashSet<>(crl.getNonCriticalExtensionOIDs());
+    if (crl.getCriticalExtensionOIDs() != null) {
+      present.addAll(crl.getCriticalExtensionOIDs());
+    }
+    for (var required : List.of(Map.entry("2.5.29.20", "CRL Number"), Map.entry("2.5.29.35", "Authority Key Identifier"))) {
+      if (!present.contains(required.getKey())) {
+        throw new VerificationException(field + ".extensions", "no " + required.getValue() + " extension (Intel's CRLs carry one)");
+      }
+    }
     try {
       crl.verify(issuer.getPublicKey());
     } catch (GeneralSecurityException e) {

@@ -33,7 +33,8 @@ public record IntelCollateral(
     SignedDocument qeIdentity,
     List<X509Certificate> qeIdentityIssuerChain,
     Optional<X509CRL> rootCaCrl,
-    Optional<X509CRL> pckCrl) {
+    Optional<X509CRL> pckCrl,
+    Optional<List<X509Certificate>> pckCertificateChain) {
 
   /** Collateral files are small; this bounds a directory read. */
   static final int MAX_FILE = 1 << 20;
@@ -64,6 +65,13 @@ public record IntelCollateral(
   public IntelCollateral {
     tcbInfoIssuerChain = List.copyOf(tcbInfoIssuerChain);
     qeIdentityIssuerChain = List.copyOf(qeIdentityIssuerChain);
+    pckCertificateChain = pckCertificateChain.map(List::copyOf);
+  }
+
+  /** Collateral without a PCK certificate chain of its own: the quote's embedded chain is the one verified. */
+  public IntelCollateral(SignedDocument tcbInfo, List<X509Certificate> tcbInfoIssuerChain, SignedDocument qeIdentity,
+      List<X509Certificate> qeIdentityIssuerChain, Optional<X509CRL> rootCaCrl, Optional<X509CRL> pckCrl) {
+    this(tcbInfo, tcbInfoIssuerChain, qeIdentity, qeIdentityIssuerChain, rootCaCrl, pckCrl, Optional.empty());
   }
 
   private static final Set<String> DCAP_QVL_FIELDS = Set.of("pck_crl_issuer_chain", "root_ca_crl", "pck_crl", "tcb_info_issuer_chain", "tcb_info",
@@ -72,7 +80,9 @@ public record IntelCollateral(
   /**
    * Reads dcap-qvl's {@code QuoteCollateralV3} JSON: {@code tcb_info} and {@code qe_identity} hold
    * the signed JSON as strings, signatures and CRLs are hex, issuer chains PEM. Unknown fields are
-   * refused rather than ignored.
+   * refused rather than ignored. The optional {@code pck_certificate_chain} (PEM) is kept: dcap-qvl
+   * verifies it in place of the quote's embedded chain, so the verifier requires the two to be the
+   * same certificates rather than judge one while dcap-qvl would judge the other.
    */
   public static IntelCollateral fromDcapQvlJson(byte[] json) throws MalformedEvidenceException {
     String f = "collateral";
@@ -89,14 +99,19 @@ public record IntelCollateral(
         new SignedDocument(CollateralJson.text(n, "qe_identity", f).getBytes(StandardCharsets.UTF_8), signature(CollateralJson.text(n, "qe_identity_signature", f), f + ".qe_identity_signature")),
         pemChain(CollateralJson.text(n, "qe_identity_issuer_chain", f).getBytes(StandardCharsets.US_ASCII), f + ".qe_identity_issuer_chain"),
         Optional.of(crl(hex(CollateralJson.text(n, "root_ca_crl", f), f + ".root_ca_crl"), f + ".root_ca_crl")),
-        Optional.of(crl(hex(CollateralJson.text(n, "pck_crl", f), f + ".pck_crl"), f + ".pck_crl")));
+        Optional.of(crl(hex(CollateralJson.text(n, "pck_crl", f), f + ".pck_crl"), f + ".pck_crl")),
+        // serde reads an absent field and null alike as None.
+        n.hasNonNull("pck_certificate_chain")
+            ? Optional.of(pemChain(CollateralJson.text(n, "pck_certificate_chain", f).getBytes(StandardCharsets.US_ASCII), f + ".pck_certificate_chain"))
+            : Optional.empty());
   }
 
   /**
    * Reads collateral from a dcap-qvl JSON file, or from a directory of the files Intel's PCS serves,
    * recognised by content rather than name: the TCB info response ({@code {"tcbInfo":…,"signature":…}}),
    * the QE identity response ({@code {"enclaveIdentity":…,"signature":…}}), the PEM issuer chain of
-   * the Intel SGX TCB Signing certificate (PCS sends it URL-encoded in a header; store it decoded),
+   * the Intel SGX TCB Signing certificate, signing certificate then root (PCS sends it URL-encoded in
+   * a header; store it decoded; the verifier refuses a lone signing certificate),
    * and the root CA and PCK CRLs (DER, PEM or hex). A copy of the Intel root is allowed and ignored
    * (the root is pinned); anything else is refused with the file's name.
    */

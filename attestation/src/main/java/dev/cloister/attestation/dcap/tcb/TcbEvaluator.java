@@ -3,6 +3,8 @@ package dev.cloister.attestation.dcap.tcb;
 import dev.cloister.attestation.VerificationException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
@@ -82,31 +84,37 @@ final class TcbEvaluator {
   /**
    * The TDX module's own level: none for a version 4+ quote whose module version (TEE_TCB_SVN[1])
    * is 0, else the identity {@code TDX_<version>} and its first level at or below the module ISVSVN.
-   * MRSIGNERSEAM and SEAMATTRIBUTES (under mask) must match that identity, or the base module.
+   * MRSIGNERSEAM must match that identity, or the base module; SEAMATTRIBUTES must be zero and equal
+   * to what Intel lists, unmasked.
    */
   private static Optional<TcbInfo.ModuleLevel> module(TcbInfo info, TdxInputs in) throws VerificationException {
     int version = in.teeTcbSvn()[1] & 0xFF;
     int isvSvn = in.teeTcbSvn()[0] & 0xFF;
     TcbInfo.TdxModule expected = info.tdxModule().orElseThrow(() -> new VerificationException("tcb_info.tdxModule", "missing for a TDX quote"));
     Optional<TcbInfo.ModuleLevel> level = Optional.empty();
+    String attributesField = "tcb_info.tdxModule.attributes";
     if (version > 0 || in.quoteVersion() <= 3) {
       String id = String.format("TDX_%02X", version);
       TcbInfo.TdxModuleIdentity identity = info.tdxModuleIdentities().stream().filter(m -> m.id().equalsIgnoreCase(id)).findFirst()
           .orElseThrow(() -> new VerificationException("tcb_info.tdxModuleIdentities", "no TDX module identity " + id + " for TEE_TCB_SVN[1] = " + version + " (TDX module mismatch)"));
       expected = identity.module();
+      attributesField = "tcb_info.tdxModuleIdentities." + id + ".attributes";
       level = Optional.of(identity.tcbLevels().stream().filter(l -> isvSvn >= l.isvSvn()).findFirst()
           .orElseThrow(() -> new VerificationException("tcb_info.tdxModuleIdentities." + id + ".tcbLevels",
               "no level at or below TDX module ISVSVN " + isvSvn + " (TCB level not supported)")));
     }
-    if (!java.util.Arrays.equals(in.mrSignerSeam(), expected.mrsigner().toByteArray())) {
+    if (!Arrays.equals(in.mrSignerSeam(), expected.mrsigner().toByteArray())) {
       throw new VerificationException("quote.td_report.mrsignerseam", "is not the TDX module signer Intel lists (" + expected.mrsigner().hex() + ")");
     }
+    // Intel's QuoteVerifier (4.1.2.4.11.2) compares SEAMATTRIBUTES byte for byte, without the mask, and
+    // requires them zero (must-be-zero in TDX 1.0 and 1.5): so both the quote's and Intel's listed value must be zero.
     byte[] want = expected.attributes().toByteArray();
-    byte[] mask = expected.attributesMask().toByteArray();
-    for (int i = 0; i < 8; i++) {
-      if ((in.seamAttributes()[i] & mask[i]) != (want[i] & mask[i])) {
-        throw new VerificationException("quote.td_report.seam_attributes", "differ from the TDX module attributes Intel lists under its mask");
-      }
+    if (!Arrays.equals(in.seamAttributes(), new byte[8])) {
+      throw new VerificationException("quote.td_report.seam_attributes", "are " + HexFormat.of().formatHex(in.seamAttributes()) + "; Intel requires them zero");
+    }
+    if (!Arrays.equals(want, new byte[8])) {
+      throw new VerificationException(attributesField, "Intel lists " + HexFormat.of().formatHex(want)
+          + " for the TDX module, which zero SEAMATTRIBUTES cannot equal (TDX module mismatch)");
     }
     return level;
   }

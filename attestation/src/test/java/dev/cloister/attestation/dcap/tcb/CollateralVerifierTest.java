@@ -3,15 +3,20 @@ package dev.cloister.attestation.dcap.tcb;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cloister.attestation.MalformedEvidenceException;
 import dev.cloister.attestation.VerificationException;
 import dev.cloister.attestation.dcap.DcapQuote;
 import dev.cloister.attestation.dcap.DcapVerifier;
 import dev.cloister.attestation.testing.Vectors;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -81,7 +86,7 @@ class CollateralVerifierTest {
   @Test
   void dcapRsTdxQuoteIsOutOfDate() throws Exception {
     String d = "dcap-rs/data/";
-    var c = files(d + "tcbinfov3_00806f050000.json", d + "qeidentityv2_apiv4.json", d + "signing_cert.pem", d + "intel_root_ca_crl.der", d + "pck_platform_crl.der");
+    var c = files(d + "tcbinfov3_00806f050000.json", d + "qeidentityv2_apiv4.json", d + "tcb_signing_cert.pem", d + "intel_root_ca_crl.der", d + "pck_platform_crl.der");
     var v = CollateralVerifier.intel(epoch(1739419232)).verify(Vectors.read(d + "quote_tdx_00806f050000.dat"), c);
     assertThat(v.tcb().status()).isEqualTo(TcbStatus.OUT_OF_DATE);
     assertThat(v.tcb().advisoryIds()).contains("INTEL-SA-00960", "INTEL-SA-00982", "INTEL-SA-00986");
@@ -92,10 +97,30 @@ class CollateralVerifierTest {
   @Test
   void dcapRsSgxQuoteIsOutOfDate() throws Exception {
     String d = "dcap-rs/data/";
-    var c = files(d + "tcbinfov2.json", d + "qeidentityv2.json", d + "signing_cert.pem", d + "intel_root_ca_crl.der", d + "pck_platform_crl.der");
+    var c = files(d + "tcbinfov2.json", d + "qeidentityv2.json", d + "tcb_signing_cert.pem", d + "intel_root_ca_crl.der", d + "pck_platform_crl.der");
     var v = CollateralVerifier.intel(epoch(1739419232)).verify(Vectors.read("dcap-rs/_derived/test_verifyv3_quote.dat"), c);
     assertThat(v.tcb().status()).isEqualTo(TcbStatus.OUT_OF_DATE);
     assertThat(v.tcb().qeStatus()).isEqualTo(TcbStatus.UP_TO_DATE);
+  }
+
+  @Test
+  void aLoneTcbSigningCertificateIsRefused() throws Exception {
+    // dcap-rs ships the TCB Signing certificate alone (signing_cert.pem) and with its root
+    // (tcb_signing_cert.pem); Intel's QVL takes only the second (EXPECTED_CERTIFICATE_COUNT_IN_TCB_CHAIN = 2).
+    String d = "dcap-rs/data/";
+    var lone = files(d + "tcbinfov3_00806f050000.json", d + "qeidentityv2_apiv4.json", d + "signing_cert.pem", d + "intel_root_ca_crl.der", d + "pck_platform_crl.der");
+    assertThat(lone.tcbInfoIssuerChain()).hasSize(1);
+    assertThatThrownBy(() -> CollateralVerifier.intel(epoch(1739419232)).verify(Vectors.read(d + "quote_tdx_00806f050000.dat"), lone))
+        .isInstanceOfSatisfying(VerificationException.class, e -> {
+          assertThat(e.field()).isEqualTo("collateral.tcb_info_issuer_chain");
+          assertThat(e.detail()).isEqualTo("holds 1 certificate; it must be exactly the Intel SGX TCB Signing certificate and the root CA");
+        });
+    // Root first, signing certificate second: the root is not where Intel's chain has it.
+    var full = files(d + "tcbinfov3_00806f050000.json", d + "qeidentityv2_apiv4.json", d + "tcb_signing_cert.pem", d + "intel_root_ca_crl.der", d + "pck_platform_crl.der");
+    var reversed = new IntelCollateral(full.tcbInfo(), full.tcbInfoIssuerChain().reversed(), full.qeIdentity(), full.qeIdentityIssuerChain(), full.rootCaCrl(),
+        full.pckCrl());
+    assertThatThrownBy(() -> CollateralVerifier.intel(epoch(1739419232)).verify(Vectors.read(d + "quote_tdx_00806f050000.dat"), reversed))
+        .isInstanceOfSatisfying(VerificationException.class, e -> assertThat(e.field()).isEqualTo("collateral.tcb_info_issuer_chain.root"));
   }
 
   @Test
@@ -190,6 +215,45 @@ class CollateralVerifierTest {
     assertThatThrownBy(() -> CollateralVerifier.intel(epoch(1752919234)).verify(Vectors.read("dcap-qvl/sample/tdx_quote"), withCrls(qvl("tdx_quote"), qvl("sgx_quote"))))
         .isInstanceOf(VerificationException.class)
         .hasMessageContaining("collateral.pck_crl.issuer");
+  }
+
+  @Test
+  void dcapQvlsPckCertificateChainIsUsedOnlyAsTheQuotesOwn() throws Exception {
+    // dcap-qvl's CollateralClient::fetch sets pck_certificate_chain to the quote's embedded chain, and
+    // verify() then checks that chain instead of the quote's: the same chain gives upstream's verdict ...
+    byte[] quote = Vectors.read("dcap-qvl/sample/tdx_quote");
+    String own = pem(DcapQuote.parse(quote).pckChain());
+    var same = IntelCollateral.fromDcapQvlJson(withPckCertificateChain("tdx_quote", own));
+    assertThat(same.pckCertificateChain()).contains(DcapQuote.parse(quote).pckChain());
+    assertThat(CollateralVerifier.intel(epoch(1752919234)).verify(quote, same).tcb().status()).isEqualTo(TcbStatus.UP_TO_DATE);
+    // ... and another platform's chain (the SGX sample's Processor CA chain) is refused, naming the field, not ignored.
+    String other = pem(DcapQuote.parse(Vectors.read("dcap-qvl/sample/sgx_quote")).pckChain());
+    var foreign = IntelCollateral.fromDcapQvlJson(withPckCertificateChain("tdx_quote", other));
+    assertThatThrownBy(() -> CollateralVerifier.intel(epoch(1752919234)).verify(quote, foreign))
+        .isInstanceOfSatisfying(VerificationException.class, e -> {
+          assertThat(e.field()).isEqualTo("collateral.pck_certificate_chain");
+          assertThat(e.detail()).startsWith("is not the PCK certificate chain embedded in the quote (3 certificates");
+        });
+    // Not PEM: a typed parse error naming the field.
+    assertThatThrownBy(() -> IntelCollateral.fromDcapQvlJson(withPckCertificateChain("tdx_quote", "not a chain")))
+        .isInstanceOfSatisfying(MalformedEvidenceException.class, e -> assertThat(e.field()).isEqualTo("collateral.pck_certificate_chain"));
+  }
+
+  static byte[] withPckCertificateChain(String sample, String pem) throws Exception {
+    ObjectMapper json = new ObjectMapper();
+    ObjectNode n = (ObjectNode) json.readTree(Vectors.read("dcap-qvl/sample/" + sample + "_collateral.json"));
+    assertThat(n.has("pck_certificate_chain")).isFalse();
+    n.put("pck_certificate_chain", pem);
+    return json.writeValueAsBytes(n);
+  }
+
+  static String pem(List<X509Certificate> chain) throws Exception {
+    StringBuilder b = new StringBuilder();
+    for (X509Certificate c : chain) {
+      b.append("-----BEGIN CERTIFICATE-----\n").append(Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(c.getEncoded()))
+          .append("\n-----END CERTIFICATE-----\n");
+    }
+    return b.toString();
   }
 
   @Test

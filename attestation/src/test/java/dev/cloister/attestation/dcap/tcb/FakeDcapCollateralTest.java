@@ -22,8 +22,7 @@ import dev.cloister.attestation.testing.FakeDcapPlatform;
 import dev.cloister.attestation.testing.FakeDcapPlatform.Issuer;
 import dev.cloister.attestation.testing.FakeDcapPlatform.Pck;
 import dev.cloister.attestation.testing.FakeDcapPlatform.Tee;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import dev.cloister.attestation.testing.Vectors;
 import java.security.cert.X509CRL;
 import java.time.Clock;
 import java.time.Instant;
@@ -243,6 +242,21 @@ class FakeDcapCollateralTest {
   }
 
   @Test
+  void crlsAreCheckedAsIntelsPckCrlVerifierDoes() throws Exception {
+    byte[] quote = tdxQuote().build();
+    var tcb = tdxInfo(UP_TO_DATE).sign();
+    var qe = qeInfo(Tee.TDX).sign();
+    // The PCK CA's CRL given as the root CA CRL: refused by its issuer's name before any key is tried.
+    refused(() -> verifier().verify(quote, FAKE.collateral(tcb, qe, pckCrl(), pckCrl())), "collateral.root_ca_crl.issuer",
+        "is '" + FAKE.pckCa().getSubjectX500Principal().getName() + "', not '" + FAKE.root().getSubjectX500Principal().getName() + "'");
+    // CRL_REQUIRED_EXTENSIONS: CRL Number and Authority Key Identifier, which every Intel CRL carries.
+    refused(() -> verifier().verify(quote, FAKE.collateral(tcb, qe, FAKE.crl(Issuer.ROOT).withoutExtensions().build(), pckCrl())),
+        "collateral.root_ca_crl.extensions", "no CRL Number extension");
+    refused(() -> verifier().verify(quote, FAKE.collateral(tcb, qe, rootCrl(), FAKE.crl(Issuer.PCK_CA).withoutExtensions().build())),
+        "collateral.pck_crl.extensions", "no CRL Number extension");
+  }
+
+  @Test
   void crlsOutsideTheirWindowAreRefused() throws Exception {
     byte[] quote = tdxQuote().build();
     var tcb = tdxInfo(UP_TO_DATE).sign();
@@ -440,7 +454,26 @@ class FakeDcapCollateralTest {
 
   @Test
   void wrongSeamAttributesAreRefused() throws Exception {
-    refused(() -> verify(tdxQuote().seamAttributes("0100000000000000").build(), UP_TO_DATE), "quote.td_report.seam_attributes", "differ");
+    refused(() -> verify(tdxQuote().seamAttributes("0100000000000000").build(), UP_TO_DATE), "quote.td_report.seam_attributes",
+        "are 0100000000000000; Intel requires them zero");
+  }
+
+  @Test
+  void seamAttributesAreComparedWithoutTheMaskAndMustBeZero() throws Exception {
+    // Intel's QuoteVerifier 4.1.2.4.11.2: byte for byte, no mask, and zero. A mask that ignores every bit,
+    // as dcap-qvl and a masked comparison would honour, does not let non-zero SEAMATTRIBUTES through.
+    var unmasked = FAKE.tcbInfo(Tee.TDX, PCK).window(ISSUED, TCB_NEXT).level(level(UP_TO_DATE).sgx(all(5)).pceSvn(13).tdx(tee(0, 0, 5)))
+        .moduleIdentity(moduleIdentity(1).attributes("0100000000000000", "0000000000000000").level(3, UP_TO_DATE));
+    refused(() -> verify(tdxQuote().seamAttributes("0100000000000000").build(), unmasked, qeInfo(Tee.TDX)), "quote.td_report.seam_attributes",
+        "are 0100000000000000; Intel requires them zero");
+    // Zero SEAMATTRIBUTES against non-zero listed attributes: not equal, so a TDX module mismatch, whatever the mask.
+    refused(() -> verify(tdxQuote().build(), unmasked, qeInfo(Tee.TDX)), "tcb_info.tdxModuleIdentities.TDX_01.attributes",
+        "Intel lists 0100000000000000 for the TDX module");
+    // The base module (TEE_TCB_SVN[1] = 0) is held to the same rule.
+    var base = FAKE.tcbInfo(Tee.TDX, PCK).window(ISSUED, TCB_NEXT).level(level(UP_TO_DATE).sgx(all(5)).pceSvn(13).tdx(tee(0, 0, 5)))
+        .tdxModule(FakeDcapPlatform.DEFAULT_MRSIGNERSEAM, "0000000000000080", "0000000000000000");
+    refused(() -> verify(tdxQuote().teeTcbSvn(tee(0, 0, 5)).build(), base, qeInfo(Tee.TDX)), "tcb_info.tdxModule.attributes",
+        "Intel lists 0000000000000080 for the TDX module");
   }
 
   // ------------------------------------------------------------------ QE identity (EnclaveReportVerifier)
@@ -564,26 +597,26 @@ class FakeDcapCollateralTest {
   // ------------------------------------------------------------------ out of every default trust path
 
   @Test
-  void noProductionCodeRefersToTheFake() throws Exception {
-    // Every module's main sources outside the testing package (the reactor root is the parent of attestation/).
-    Path reactor = Path.of("").toAbsolutePath().getParent();
-    List<Path> offenders;
-    try (Stream<Path> files = Files.walk(reactor, 12)) {
-      offenders = files.filter(p -> p.toString().endsWith(".java") && p.toString().contains("/src/main/java/"))
-          .filter(p -> !p.toString().contains("/dev/cloister/attestation/testing/")) // the fake's own package
-          .filter(p -> read(p).contains("FakeDcapPlatform"))
-          .toList();
-    }
-    assertThat(offenders).isEmpty();
-    assertThat(DcapVerifier.intelRoot()).isNotEqualTo(FAKE.root());
+  void theDefaultTrustPathPinsIntelsRootAndRefusesTheFake() throws Exception {
+    // The pinned root is the Intel SGX Root CA as upstream ships it (dcap-qvl@9bffe30 src/TrustedRootCA.der).
+    assertThat(DcapVerifier.intelRoot().getEncoded()).isEqualTo(Vectors.read("dcap-qvl/src/TrustedRootCA.der"));
+    String fakeRoot = "'" + FAKE.root().getSubjectX500Principal().getName() + "' is not a trusted Intel root";
+    // The fake's quote: refused at its PCK chain's root by both default entry points.
+    byte[] quote = tdxQuote().build();
+    refusedExactly(() -> DcapVerifier.verify(quote, NOW), "quote.pck_cert_chain.root", fakeRoot);
+    // The fake's TCB info and QE identity with Intel's real CRLs, for a real quote at dcap-qvl's time
+    // (tests/verify_quote.rs): the CRLs verify, and the fake's TCB Signing chain is refused at its root.
+    Clock qvlTime = Clock.fixed(Instant.ofEpochSecond(1752919234), ZoneOffset.UTC);
+    IntelCollateral real = IntelCollateral.fromDcapQvlJson(Vectors.read("dcap-qvl/sample/tdx_quote_collateral.json"));
+    IntelCollateral fake = FAKE.collateral(tdxInfo(UP_TO_DATE).sign(), qeInfo(Tee.TDX).sign(), real.rootCaCrl().orElseThrow(), real.pckCrl().orElseThrow());
+    refusedExactly(() -> CollateralVerifier.intel(qvlTime).verify(Vectors.read("dcap-qvl/sample/tdx_quote"), fake), "collateral.tcb_info_issuer_chain.root", fakeRoot);
   }
 
-  static String read(Path p) {
-    try {
-      return Files.readString(p);
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
+  static void refusedExactly(ThrowingCallable call, String field, String detail) {
+    assertThatThrownBy(call).isInstanceOfSatisfying(VerificationException.class, e -> {
+      assertThat(e.field()).isEqualTo(field);
+      assertThat(e.detail()).isEqualTo(detail);
+    });
   }
 
   // ------------------------------------------------------------------ helpers

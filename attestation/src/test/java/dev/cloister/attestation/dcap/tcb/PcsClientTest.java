@@ -31,7 +31,7 @@ class PcsClientTest {
   final List<URI> asked = new ArrayList<>();
 
   PcsClient.HttpsGetter fake(boolean withChainHeaders) {
-    String chain = URLEncoder.encode(new String(Vectors.read(D + "signing_cert.pem"), StandardCharsets.US_ASCII), StandardCharsets.UTF_8);
+    String chain = URLEncoder.encode(new String(Vectors.read(D + "tcb_signing_cert.pem"), StandardCharsets.US_ASCII), StandardCharsets.UTF_8);
     return uri -> {
       asked.add(uri);
       String u = uri.toString();
