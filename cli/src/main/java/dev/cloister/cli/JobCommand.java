@@ -1,21 +1,21 @@
 package dev.cloister.cli;
 
 import dev.cloister.attestation.Octets;
+import dev.cloister.attestation.snp.appraise.SnpAppraisalOptions;
+import dev.cloister.attestation.snp.verify.VerifyOptions;
 import dev.cloister.cleanroom.contract.SignedContract;
 import dev.cloister.cleanroom.job.ConfidentialJob;
 import dev.cloister.cleanroom.job.JobException;
+import dev.cloister.cleanroom.job.ReceiptVerdict;
+import dev.cloister.cleanroom.job.ReceiptVerifier;
 import dev.cloister.cleanroom.workload.WorkloadBundle;
 import dev.cloister.enclave.Platform;
 import dev.cloister.enclave.simulated.SimulatedSnpPlatform;
-import dev.cloister.attestation.snp.appraise.SnpAppraisalOptions;
-import dev.cloister.attestation.snp.verify.VerifyOptions;
-import dev.cloister.cleanroom.job.ReceiptVerdict;
-import dev.cloister.cleanroom.job.ReceiptVerifier;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
