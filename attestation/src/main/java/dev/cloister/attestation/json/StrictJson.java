@@ -24,7 +24,15 @@ public final class StrictJson {
       .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
       .build();
 
+  /** The bound when a decoder names none: above any evidence Cloister reads (a TDX event log is 8 MiB before base64). */
+  public static final int MAX_DOCUMENT = 16 << 20;
+
   private StrictJson() {}
+
+  /** {@link #object(byte[], String, int)} bounded by {@link #MAX_DOCUMENT}. */
+  public static JsonNode object(byte[] json, String field) throws MalformedEvidenceException {
+    return object(json, field, MAX_DOCUMENT);
+  }
 
   /** The JSON object in {@code json}, at most {@code maxBytes} long; {@code field} names it in errors. */
   public static JsonNode object(byte[] json, String field, int maxBytes) throws MalformedEvidenceException {
