@@ -45,13 +45,19 @@ import java.util.function.Consumer;
  * all, the confidential job on the simulated SEV-SNP platform, the model released to every
  * hospital; then why they do it (pooled against local AUC on each hospital's held-out rows) and
  * why it is safe (a workload one byte different gets nothing from any broker; every audit log
- * verifies).
+ * verifies; the job's receipt verifies as {@code job verify-receipt} checks it).
  */
 public final class HospitalsDemo {
   public static final long SEED = 2026;
 
   /** One hospital: its records, ciphertext, broker and admin credential. */
-  public record Party(String name, int rows, Path dir, Path records, Path ciphertext, String datasetName, String keyResource, Broker broker, String admin) {}
+  public record Party(String name, int rows, Path dir, Path records, Path ciphertext, String datasetName, String keyResource, Broker broker, String admin) {
+    /** Without the admin credential, which would otherwise print with the record. */
+    @Override
+    public String toString() {
+      return "Party[" + name + ", " + rows + " rows, " + dir + ", broker " + broker.uri() + "]";
+    }
+  }
 
   private HospitalsDemo() {}
 
