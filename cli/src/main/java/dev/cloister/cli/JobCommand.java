@@ -80,10 +80,10 @@ final class JobCommand implements Runnable {
   }
 
   @Command(name = "verify-receipt", mixinStandardHelpOptions = true,
-      description = {"Check a job's receipt: its evidence verified (signature, chain to AMD's roots, validity) and appraised (the default",
-          "policy: no debug guest, no simulated platform); REPORT_DATA = SHA-512 of the receipt (RFC 8785), HOST_DATA = the contract's",
-          "digest, MEASUREMENT = the receipt's and the contract's workload measurement; the receipt names this contract, its dataset",
-          "owners and its recipients; each --output file is the sealed output whose digest the receipt holds."},
+      description = "Check a job's receipt: its evidence verified (signature, chain to AMD's roots, validity) and appraised (the default"
+          + " policy: no debug guest, no simulated platform); REPORT_DATA = SHA-512 of the receipt (RFC 8785), HOST_DATA = the contract's"
+          + " digest, MEASUREMENT = the receipt's and the contract's workload measurement; the receipt names this contract, its dataset"
+          + " owners and its recipients; each --output file is the sealed output whose digest the receipt holds.",
       exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:accepted", "1:rejected (the first failed check named)", "2:usage error"})
   static final class VerifyReceipt implements Callable<Integer> {
     @Spec CommandSpec spec;
