@@ -1,10 +1,10 @@
 package dev.cloister.bench;
 
+import dev.cloister.cleanroom.demo.HospitalsDemo;
 import dev.cloister.cleanroom.job.ConfidentialJob;
 import dev.cloister.cleanroom.workload.PooledLogisticRegression;
 import dev.cloister.cleanroom.workload.Table;
 import dev.cloister.cleanroom.workload.WorkloadConfig;
-import dev.cloister.cli.HospitalsDemo;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

@@ -1,5 +1,6 @@
 package dev.cloister.cli;
 
+import dev.cloister.broker.admin.AdminClient;
 import dev.cloister.ledger.AuditEntry;
 import dev.cloister.ledger.AuditExport;
 import dev.cloister.ledger.AuditLog;
@@ -8,9 +9,6 @@ import dev.cloister.ledger.LedgerVerifier;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,26 +52,16 @@ final class AuditCommand implements Runnable {
     if (adminToken == null) {
       throw new UsageException("--url needs --admin-token FILE");
     }
-    String token = Files.readString(adminToken).strip();
-    HttpClient http = HttpClient.newHttpClient();
+    AdminClient admin = new AdminClient(source.url, Files.readString(adminToken).strip());
     List<byte[]> entries = new ArrayList<>();
-    for (String line : fetch(http, source.url.resolve("/kbs/v0/audit/entries"), token).split("\n")) {
+    for (String line : admin.get("/kbs/v0/audit/entries").split("\n")) {
       if (!line.isEmpty()) {
         entries.add(line.getBytes(StandardCharsets.UTF_8));
       }
     }
-    String notes = fetch(http, source.url.resolve("/kbs/v0/audit/checkpoints"), token);
+    String notes = admin.get("/kbs/v0/audit/checkpoints");
     List<String> checkpoints = notes.isEmpty() ? List.of() : Arrays.asList(notes.split("\f"));
     return new AuditLog.Stored(entries, checkpoints);
-  }
-
-  private static String fetch(HttpClient http, URI uri, String token) throws IOException, InterruptedException {
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri).header("Authorization", "Bearer " + token).GET().build(),
-        HttpResponse.BodyHandlers.ofString());
-    if (r.statusCode() != 200) {
-      throw new IOException(uri + " answered HTTP " + r.statusCode());
-    }
-    return r.body();
   }
 
   @Command(name = "verify", mixinStandardHelpOptions = true,

@@ -1,5 +1,6 @@
 package dev.cloister.cli;
 
+import dev.cloister.broker.admin.AdminClient;
 import dev.cloister.cleanroom.contract.Contract;
 import dev.cloister.cleanroom.contract.ContractException;
 import dev.cloister.cleanroom.contract.PartyKeys;
@@ -198,7 +199,7 @@ final class ContractCommand implements Runnable {
     public Integer call() throws Exception {
       SignedContract s = load(file);
       s.verify();
-      BrokerAdmin admin = new BrokerAdmin(broker, Files.readString(adminToken).strip());
+      AdminClient admin = new AdminClient(broker, Files.readString(adminToken).strip());
       String cel = ReleasePolicy.cel(s.contract(), simulated);
       int n = 0;
       for (Contract.Dataset d : s.contract().datasets()) {

@@ -1,5 +1,6 @@
 package dev.cloister.cli;
 
+import dev.cloister.broker.admin.AdminClient;
 import dev.cloister.cleanroom.dataset.DataKey;
 import dev.cloister.cleanroom.dataset.DatasetCipher;
 import java.io.InputStream;
@@ -69,7 +70,7 @@ final class DatasetCommand implements Runnable {
       double seconds = (System.nanoTime() - start) / 1e9;
       String path = resource != null ? resource : name + "/dataset/" + name;
       if (broker != null) {
-        new BrokerAdmin(broker, Files.readString(adminToken).strip()).putResource(path, key.toBytes(DataKey.exportAccess()));
+        new AdminClient(broker, Files.readString(adminToken).strip()).putResource(path, key.toBytes(DataKey.exportAccess()));
       }
       if (keyOut != null) {
         dev.cloister.broker.store.SecretFiles.writeNew(keyOut, key.toBytes(DataKey.exportAccess()));

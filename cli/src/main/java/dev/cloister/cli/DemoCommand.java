@@ -1,5 +1,6 @@
 package dev.cloister.cli;
 
+import dev.cloister.cleanroom.demo.HospitalsDemo;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,6 +57,7 @@ final class DemoCommand implements Callable<Integer> {
     boolean allReleased = ps.stream().allMatch(p -> (boolean) p.get("key_released"));
     boolean safe = (int) tampered.get("released") == 0 && (int) tampered.get("denied") == parties;
     boolean audited = audits.stream().allMatch(a -> (boolean) a.get("verified"));
+    boolean receipt = (boolean) ((Map<String, Object>) r.get("receipt")).get("verified");
     if (json) {
       Output.json(out, r);
     } else {
@@ -66,11 +68,12 @@ final class DemoCommand implements Callable<Integer> {
               String.format("%.3f", (double) p.get("pooled_auc")), String.valueOf(p.get("key_released")))).toList());
       out.println();
       out.println("Why it is safe: a workload one byte different got " + tampered.get("released") + " keys, " + tampered.get("denied")
-          + " brokers refused; audit logs verified: " + audits.stream().filter(a -> (boolean) a.get("verified")).count() + "/" + audits.size());
+          + " brokers refused; audit logs verified: " + audits.stream().filter(a -> (boolean) a.get("verified")).count() + "/" + audits.size()
+          + "; the job's receipt " + (receipt ? "verified" : "REJECTED"));
       out.println("contract " + r.get("contract_digest") + ", measurement " + String.valueOf(r.get("measurement")).substring(0, 24) + "..., platform SIMULATED");
       out.printf("files: %s (%.1f s)%n", work, (System.nanoTime() - start) / 1e9);
-      out.println(pooledWins && allReleased && safe && audited ? "demo: OK" : "demo: UNEXPECTED OUTCOME");
+      out.println(pooledWins && allReleased && safe && audited && receipt ? "demo: OK" : "demo: UNEXPECTED OUTCOME");
     }
-    return pooledWins && allReleased && safe && audited ? ExitCodes.OK : ExitCodes.REJECTED;
+    return pooledWins && allReleased && safe && audited && receipt ? ExitCodes.OK : ExitCodes.REJECTED;
   }
 }

@@ -1,14 +1,21 @@
 package dev.cloister.cli;
 
 import dev.cloister.attestation.Octets;
+import dev.cloister.attestation.snp.appraise.SnpAppraisalOptions;
+import dev.cloister.attestation.snp.verify.VerifyOptions;
 import dev.cloister.cleanroom.contract.SignedContract;
 import dev.cloister.cleanroom.job.ConfidentialJob;
 import dev.cloister.cleanroom.job.JobException;
+import dev.cloister.cleanroom.job.ReceiptVerdict;
+import dev.cloister.cleanroom.job.ReceiptVerifier;
 import dev.cloister.cleanroom.workload.WorkloadBundle;
 import dev.cloister.enclave.Platform;
 import dev.cloister.enclave.simulated.SimulatedSnpPlatform;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,10 +23,11 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "job", mixinStandardHelpOptions = true, description = "The confidential job (runs inside the TEE).",
-    subcommands = {JobCommand.Run.class})
+    subcommands = {JobCommand.Run.class, JobCommand.VerifyReceipt.class})
 final class JobCommand implements Runnable {
   @Spec CommandSpec spec;
 
@@ -32,14 +40,14 @@ final class JobCommand implements Runnable {
       description = {"Attest to every party's broker with a fresh key per session, receive each data key, decrypt each dataset in memory,",
           "train, seal the model and metrics to each recipient (HPKE), and write an attested receipt.",
           "--platform simulated launches the simulated SEV-SNP platform with the bundle's measurement and HOST_DATA = contract digest;",
-          "sev-guest and configfs-tsm (real confidential VMs) are not available on this machine."},
+          "it is the only platform today (real confidential VMs are not supported yet)."},
       exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:outputs written", "1:refused or failed (party and reason named; nothing written)", "2:usage error"})
   static final class Run implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Option(names = "--contract", required = true, paramLabel = "F") Path contract;
     @Option(names = "--bundle", required = true, paramLabel = "DIR") Path bundle;
     @Option(names = "--dataset", required = true, paramLabel = "NAME=FILE") List<String> datasets;
-    @Option(names = "--platform", required = true, paramLabel = "simulated|sev-guest|configfs-tsm") String platform;
+    @Option(names = "--platform", required = true, paramLabel = "simulated") String platform;
     @Option(names = "--platform-dir", paramLabel = "DIR", description = "Simulated platform state (default: $CLOISTER_HOME/simulated-platform).") Path platformDir;
     @Option(names = "--out", required = true, paramLabel = "DIR") Path out;
 
@@ -57,8 +65,7 @@ final class JobCommand implements Runnable {
       Platform tee = switch (platform) {
         case "simulated" -> SimulatedSnpPlatform.openOrCreate(platformDir != null ? platformDir : SimulatedPlatformDir.defaultDir(), Clock.systemUTC())
             .launched(WorkloadBundle.measure(bundle).measurement(), Octets.copyOf(signed.contract().digest()));
-        case "sev-guest", "configfs-tsm" -> throw new UsageException("--platform " + platform + ": no SEV-SNP guest device on this machine");
-        default -> throw new UsageException("--platform must be simulated, sev-guest or configfs-tsm");
+        default -> throw new UsageException("--platform must be simulated (the only platform the job runs on today)");
       };
       try {
         ConfidentialJob.Outcome o = ConfidentialJob.run(new ConfidentialJob.Inputs(signed, bundle, files, tee, out),
@@ -69,6 +76,96 @@ final class JobCommand implements Runnable {
         spec.commandLine().getErr().println("cloister: job refused: " + e.getMessage());
         return ExitCodes.REJECTED;
       }
+    }
+  }
+
+  @Command(name = "verify-receipt", mixinStandardHelpOptions = true,
+      description = "Check a job's receipt: its evidence verified (signature, chain to AMD's roots, validity) and appraised (the default"
+          + " policy: no debug guest, no simulated platform); REPORT_DATA = SHA-512 of the receipt (RFC 8785), HOST_DATA = the contract's"
+          + " digest, MEASUREMENT = the receipt's and the contract's workload measurement; the receipt names this contract, its dataset"
+          + " owners and its recipients; each --output file is the sealed output whose digest the receipt holds.",
+      exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:accepted", "1:rejected (the first failed check named)", "2:usage error"})
+  static final class VerifyReceipt implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Parameters(paramLabel = "RECEIPT", description = "The job's receipt.json.") Path receipt;
+    @Option(names = "--contract", required = true, paramLabel = "F", description = "The signed contract the job ran.") Path contract;
+    @Option(names = "--output", paramLabel = "PARTY=FILE", description = "A recipient's sealed output to check against the receipt (repeatable).")
+    List<String> outputs = new ArrayList<>();
+    @Option(names = "--at", paramLabel = "TIME", description = "Verify as of TIME (ISO-8601 or epoch seconds); default now.") String at;
+    @Option(names = "--allow-simulated", description = "Trust the simulated platform's root and accept its evidence (never for real data).")
+    boolean allowSimulated;
+    @Option(names = "--platform", paramLabel = "DIR", description = "Simulated platform directory for --allow-simulated (default: $CLOISTER_HOME/simulated-platform).")
+    Path platformDir;
+    @Option(names = "--json", description = "Print the verdict as JSON.") boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+      byte[] bytes = Inputs.read(receipt);
+      SignedContract signed = ContractCommand.load(contract);
+      Map<String, Path> files = new LinkedHashMap<>();
+      for (String o : outputs) {
+        String[] kv = o.split("=", 2);
+        if (kv.length != 2 || kv[0].isEmpty() || kv[1].isEmpty()) {
+          throw new UsageException("--output " + o + ": expected PARTY=FILE");
+        }
+        if (files.put(kv[0], Path.of(kv[1])) != null) {
+          throw new UsageException("--output " + kv[0] + " given twice");
+        }
+      }
+      if (platformDir != null && !allowSimulated) {
+        throw new UsageException("--platform goes with --allow-simulated");
+      }
+      VerifyOptions.Builder verify = VerifyOptions.builder();
+      if (at != null) {
+        verify.clock(Clock.fixed(Inputs.time(at), ZoneOffset.UTC));
+      }
+      SnpAppraisalOptions appraisal = SnpAppraisalOptions.defaults();
+      if (allowSimulated) {
+        Path dir = platformDir != null ? platformDir : SimulatedPlatformDir.defaultDir();
+        try {
+          verify.addTrustAnchor(SimulatedSnpPlatform.trustAnchorIn(dir));
+        } catch (Exception e) {
+          throw new UsageException("--allow-simulated: no usable simulated platform in " + dir + " (" + e.getMessage() + ")");
+        }
+        appraisal = appraisal.toBuilder().allowSimulated(true).build();
+        spec.commandLine().getErr().println("cloister: WARNING: --allow-simulated: evidence from the simulated platform is accepted; it protects nothing");
+      }
+      ReceiptVerdict v = ReceiptVerifier.verify(bytes, signed, files, new ReceiptVerifier.Options(verify.build(), appraisal));
+      print(v);
+      return v instanceof ReceiptVerdict.Accepted ? ExitCodes.OK : ExitCodes.REJECTED;
+    }
+
+    private void print(ReceiptVerdict v) {
+      PrintWriter out = spec.commandLine().getOut();
+      String reason = v instanceof ReceiptVerdict.Rejected r ? r.reason() : null;
+      if (json) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("verdict", v instanceof ReceiptVerdict.Accepted ? "accepted" : "rejected");
+        m.put("field", v instanceof ReceiptVerdict.Rejected r ? r.field() : null);
+        m.put("reason", reason);
+        m.put("checks", v.checks().stream().map(c -> {
+          Map<String, Object> cm = new LinkedHashMap<>();
+          cm.put("name", c.name());
+          cm.put("outcome", c.outcome().label());
+          cm.put("detail", c.detail());
+          return cm;
+        }).toList());
+        if (v instanceof ReceiptVerdict.Accepted a) {
+          // The EAR tokens are bearer credentials at their brokers: which parties, never the tokens.
+          Map<String, Object> rm = new LinkedHashMap<>();
+          rm.put("contract_digest", a.receipt().contractDigest());
+          rm.put("measurement", a.receipt().measurement());
+          rm.put("token_parties", List.copyOf(a.receipt().earTokens().keySet()));
+          rm.put("outputs_sha256", a.receipt().outputsSha256());
+          rm.put("platform", a.claims().get("platform"));
+          m.put("receipt", rm);
+        }
+        Output.json(out, m);
+        return;
+      }
+      out.println((v instanceof ReceiptVerdict.Accepted ? "ACCEPTED" : "REJECTED") + "  receipt " + receipt + (reason == null ? "" : "  (" + reason + ")"));
+      out.println();
+      Output.table(out, List.of("CHECK", "OUTCOME", "DETAIL"), v.checks().stream().map(c -> List.of(c.name(), c.outcome().label(), c.detail())).toList());
     }
   }
 }

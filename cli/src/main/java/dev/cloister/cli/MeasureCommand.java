@@ -388,7 +388,7 @@ final class MeasureCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       if (init) {
-        WorkloadBundle.writeLogisticRegression(bundle, WorkloadConfig.readmission(), HospitalsDemo.codeJar());
+        WorkloadBundle.writeLogisticRegression(bundle, WorkloadConfig.readmission(), WorkloadBundle.codeJar());
       } else if (!Files.isRegularFile(bundle.resolve(WorkloadBundle.CONFIG))) {
         throw new UsageException(bundle + " is not a workload bundle (no " + WorkloadBundle.CONFIG + "); --init writes one");
       }

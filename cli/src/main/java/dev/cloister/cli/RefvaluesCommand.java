@@ -6,10 +6,8 @@ import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import dev.cloister.attestation.refvalue.ReferenceValue;
 import dev.cloister.attestation.refvalue.ReferenceValueException;
 import dev.cloister.attestation.refvalue.SignedReferenceValues;
+import dev.cloister.broker.admin.AdminClient;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -128,22 +126,24 @@ final class RefvaluesCommand implements Runnable {
       if (trustKey == null && file == null) {
         throw new UsageException("give --trust-key and/or --file");
       }
-      String token = Files.readString(adminToken).strip();
-      HttpClient http = HttpClient.newHttpClient();
-      if (trustKey != null && !post(http, token, "/kbs/v0/reference-value-keys", Files.readString(trustKey))) {
+      AdminClient admin = new AdminClient(broker, Files.readString(adminToken).strip());
+      if (trustKey != null && !post(admin, "/kbs/v0/reference-value-keys", Files.readString(trustKey))) {
         return ExitCodes.REJECTED;
       }
-      if (file != null && !post(http, token, "/kbs/v0/reference-value", Files.readString(file))) {
+      if (file != null && !post(admin, "/kbs/v0/reference-value", Files.readString(file))) {
         return ExitCodes.REJECTED;
       }
       return ExitCodes.OK;
     }
 
-    private boolean post(HttpClient http, String token, String path, String body) throws Exception {
-      HttpResponse<String> r = http.send(HttpRequest.newBuilder(broker.resolve(path)).header("Authorization", "Bearer " + token)
-          .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-      (r.statusCode() == 200 ? spec.commandLine().getOut() : spec.commandLine().getErr()).println(path + ": HTTP " + r.statusCode() + " " + r.body());
-      return r.statusCode() == 200;
+    private boolean post(AdminClient admin, String path, String body) {
+      try {
+        spec.commandLine().getOut().println(path + ": " + admin.post(path, body));
+        return true;
+      } catch (AdminClient.AdminException e) {
+        spec.commandLine().getErr().println("cloister: " + e.getMessage());
+        return false;
+      }
     }
   }
 }

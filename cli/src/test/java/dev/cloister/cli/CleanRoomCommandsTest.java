@@ -88,6 +88,12 @@ class CleanRoomCommandsTest {
       CliRunner job = CliRunner.run(run.toArray(String[]::new));
       assertThat(job.exit()).as(job.err()).isZero();
       Path sealed = tmp.resolve("out").resolve("st-mary.model.hpke");
+      // st-mary checks the receipt the job wrote before trusting its copy: human output, every check listed.
+      CliRunner receipt = CliRunner.run("job", "verify-receipt", tmp.resolve("out").resolve("receipt.json").toString(), "--contract",
+          contract.toString(), "--output", "st-mary=" + sealed, "--allow-simulated", "--platform", platformDir.toString());
+      assertThat(receipt.exit()).as(receipt.out() + receipt.err()).isZero();
+      assertThat(receipt.out()).startsWith("ACCEPTED  receipt ").contains("report_data").contains("host_data")
+          .contains("outputs_sha256.st-mary");
       CliRunner dec = CliRunner.run("model", "decrypt", "--in", sealed.toString(), "--keys", keys.toString(), "--party", "st-mary",
           "--contract", contract.toString(), "--out", tmp.resolve("model.bin").toString());
       assertThat(dec.exit()).as(dec.err()).isZero();
@@ -107,8 +113,11 @@ class CleanRoomCommandsTest {
       assertThat(bad.exit()).isEqualTo(1);
       assertThat(bad.err()).contains("st-mary").contains("HTTP 403");
       assertThat(tmp.resolve("out2")).doesNotExist();
-      assertThat(CliRunner.run("job", "run", "--contract", contract.toString(), "--bundle", bundle.toString(), "--platform", "sev-guest",
-          "--out", tmp.resolve("o3").toString(), "--dataset", "x=y").exit()).isEqualTo(2);
+      // Only the simulated platform exists today; a real one named is a usage error, not a promise.
+      CliRunner real = CliRunner.run("job", "run", "--contract", contract.toString(), "--bundle", bundle.toString(), "--platform", "sev-guest",
+          "--out", tmp.resolve("o3").toString(), "--dataset", "x=y");
+      assertThat(real.exit()).isEqualTo(2);
+      assertThat(real.err()).contains("--platform must be simulated (the only platform the job runs on today)");
     } finally {
       brokers.forEach(Broker::close);
     }

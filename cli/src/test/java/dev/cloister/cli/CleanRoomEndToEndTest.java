@@ -1,11 +1,9 @@
 package dev.cloister.cli;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cloister.attestation.Octets;
+import dev.cloister.broker.admin.AdminClient;
 import dev.cloister.cleanroom.contract.SignedContract;
 import dev.cloister.cleanroom.job.ConfidentialJob;
 import dev.cloister.cleanroom.job.JobException;
@@ -21,6 +19,8 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The whole clean-room flow with real brokers over HTTP (the demo), then each way it must fail:
@@ -43,6 +43,7 @@ class CleanRoomEndToEndTest {
     assertThat(j.get("tampered_workload").get("released").asInt()).isZero();
     assertThat(j.get("tampered_workload").get("denied").asInt()).isEqualTo(3);
     assertThat(j.get("audit")).allMatch(a -> a.get("verified").asBoolean() && a.get("entries").asInt() > 0);
+    assertThat(j.get("receipt").get("verified").asBoolean()).as(j.get("receipt").toString()).isTrue();
     assertThat(j.get("platform").asText()).isEqualTo("simulated");
     assertThat(j.get("contract_digest").asText()).hasSize(64);
     assertThat(j.get("measurement").asText()).hasSize(96);
@@ -89,7 +90,7 @@ class CleanRoomEndToEndTest {
       for (int i = 0; i < parties.size(); i++) {
         String p = parties.get(i);
         String admin = Files.readString(work.resolve(p).resolve("broker").resolve("admin.token")).strip();
-        new BrokerAdmin(uris.get(p), admin).putPolicy(moved.datasets().get(i).keyResource(),
+        new AdminClient(uris.get(p), admin).putPolicy(moved.datasets().get(i).keyResource(),
             dev.cloister.cleanroom.job.ReleasePolicy.cel(moved, true));
       }
       Octets measurement = Octets.fromHex(moved.workload().measurement());
@@ -104,6 +105,7 @@ class CleanRoomEndToEndTest {
       Path okOut = tmp.resolve("ok");
       ConfidentialJob.run(new ConfidentialJob.Inputs(all, bundle, cts, good, okOut), m -> {});
       assertThat(okOut.resolve("receipt.json")).exists();
+      receiptVerifiesOnlyWithItsContractAndOutputs(tmp, work, all, okOut, parties);
 
       // 1. A signature missing.
       var missing = new SignedContract(moved, Map.of(parties.get(0), all.signatures().get(parties.get(0))));
@@ -124,11 +126,52 @@ class CleanRoomEndToEndTest {
 
       // 4. The owner revoked its key.
       String admin1 = Files.readString(work.resolve(parties.get(1)).resolve("broker").resolve("admin.token")).strip();
-      new BrokerAdmin(uris.get(parties.get(1)), admin1).deleteResource(moved.datasets().get(1).keyResource());
+      new AdminClient(uris.get(parties.get(1)), admin1).deleteResource(moved.datasets().get(1).keyResource());
       failsWithoutOutput(tmp, all, bundle, cts, good, parties.get(1), "HTTP 404");
     } finally {
       brokers.forEach(dev.cloister.broker.Broker::close);
     }
+  }
+
+  /** job verify-receipt on the receipt the job just wrote: accepted with simulation allowed, each refusal named. */
+  static void receiptVerifiesOnlyWithItsContractAndOutputs(Path tmp, Path work, SignedContract contract, Path out, List<String> parties)
+      throws Exception {
+    Path contractFile = tmp.resolve("moved-contract.json");
+    Files.write(contractFile, contract.toJson());
+    String receipt = out.resolve("receipt.json").toString();
+    String platformDir = work.resolve("simulated-platform").toString();
+    String output = parties.get(0) + "=" + out.resolve(parties.get(0) + ".model.hpke");
+    CliRunner ok = CliRunner.run("job", "verify-receipt", receipt, "--contract", contractFile.toString(), "--output", output,
+        "--allow-simulated", "--platform", platformDir, "--json");
+    assertThat(ok.exit()).as(ok.out() + ok.err()).isZero();
+    JsonNode v = JSON.readTree(ok.out());
+    assertThat(v.get("verdict").asText()).isEqualTo("accepted");
+    assertThat(v.get("receipt").get("contract_digest").asText()).isEqualTo(contract.contract().digestHex());
+    assertThat(v.get("receipt").get("platform").asText()).isEqualTo("simulated");
+    assertThat(ok.out()).doesNotContain("eyJ"); // the EAR tokens (JWTs) are never printed
+    assertThat(ok.err()).contains("WARNING: --allow-simulated");
+
+    // Without --allow-simulated the simulated root is not trusted: refused, as attest verify refuses it.
+    CliRunner refused = CliRunner.run("job", "verify-receipt", receipt, "--contract", contractFile.toString(), "--json");
+    assertThat(refused.exit()).isEqualTo(1);
+    assertThat(JSON.readTree(refused.out()).get("field").asText()).isEqualTo("chain.ark");
+
+    // Another party's output file under this party's name.
+    String swapped = parties.get(0) + "=" + out.resolve(parties.get(1) + ".model.hpke");
+    CliRunner wrongOutput = CliRunner.run("job", "verify-receipt", receipt, "--contract", contractFile.toString(), "--output", swapped,
+        "--allow-simulated", "--platform", platformDir);
+    assertThat(wrongOutput.exit()).isEqualTo(1);
+    assertThat(wrongOutput.out()).startsWith("REJECTED  receipt " + receipt + "  (outputs_sha256." + parties.get(0) + ": ");
+
+    // The contract as the demo signed it (other broker URLs): not the contract this job ran.
+    CliRunner otherContract = CliRunner.run("job", "verify-receipt", receipt, "--contract", work.resolve("contract.json").toString(),
+        "--allow-simulated", "--platform", platformDir, "--json");
+    assertThat(otherContract.exit()).isEqualTo(1);
+    assertThat(JSON.readTree(otherContract.out()).get("field").asText()).isEqualTo("host_data");
+
+    CliRunner usage = CliRunner.run("job", "verify-receipt", receipt, "--contract", contractFile.toString(), "--output", "no-equals-sign");
+    assertThat(usage.exit()).isEqualTo(2);
+    assertThat(usage.err()).contains("--output no-equals-sign: expected PARTY=FILE");
   }
 
   static void failsWithoutOutput(Path tmp, SignedContract c, Path bundle, Map<String, Path> cts, dev.cloister.enclave.Platform tee,

@@ -1,10 +1,9 @@
 package dev.cloister.attestation.azure;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cloister.attestation.MalformedEvidenceException;
 import dev.cloister.attestation.Octets;
-import java.io.IOException;
+import dev.cloister.attestation.json.StrictJson;
 import java.util.List;
 
 /**
@@ -24,7 +23,6 @@ public record AzureTdxVtpmEvidence(byte[] hclReport, byte[] tdQuote, byte[] quot
   static final String FIELD = "az_tdx_vtpm";
   /** Real evidence is under 30 KB (v0's byte lists are the largest). */
   static final int MAX_JSON = 1 << 20;
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   public AzureTdxVtpmEvidence {
     hclReport = hclReport.clone();
@@ -58,18 +56,7 @@ public record AzureTdxVtpmEvidence(byte[] hclReport, byte[] tdQuote, byte[] quot
   }
 
   public static AzureTdxVtpmEvidence decode(byte[] json) throws MalformedEvidenceException {
-    if (json.length > MAX_JSON) {
-      throw new MalformedEvidenceException(FIELD, "larger than " + MAX_JSON + " bytes");
-    }
-    JsonNode n;
-    try {
-      n = JSON.readTree(json);
-    } catch (IOException e) {
-      throw new MalformedEvidenceException(FIELD, "not valid JSON");
-    }
-    if (n == null || !n.isObject()) {
-      throw new MalformedEvidenceException(FIELD, "must be a JSON object");
-    }
+    JsonNode n = StrictJson.object(json, FIELD, MAX_JSON);
     JsonNode version = n.get("version");
     boolean v1;
     if (version == null) {

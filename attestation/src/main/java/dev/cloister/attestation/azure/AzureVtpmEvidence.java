@@ -1,11 +1,10 @@
 package dev.cloister.attestation.azure;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cloister.attestation.MalformedEvidenceException;
 import dev.cloister.attestation.Octets;
+import dev.cloister.attestation.json.StrictJson;
 import java.io.ByteArrayInputStream;
-import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
@@ -18,7 +17,6 @@ import java.util.List;
  * with hex strings, {@code vcek} base64 DER).
  */
 public record AzureVtpmEvidence(byte[] hclReport, X509Certificate vcek, byte[] quoteMessage, byte[] quoteSignature, List<Octets> pcrs) {
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   public AzureVtpmEvidence {
     hclReport = hclReport.clone();
@@ -28,15 +26,7 @@ public record AzureVtpmEvidence(byte[] hclReport, X509Certificate vcek, byte[] q
   }
 
   public static AzureVtpmEvidence decode(byte[] json) throws MalformedEvidenceException {
-    JsonNode n;
-    try {
-      n = JSON.readTree(json);
-    } catch (IOException e) {
-      throw new MalformedEvidenceException("az_snp_vtpm", "not valid JSON");
-    }
-    if (n == null || !n.isObject()) {
-      throw new MalformedEvidenceException("az_snp_vtpm", "must be a JSON object");
-    }
+    JsonNode n = StrictJson.object(json, "az_snp_vtpm");
     byte[] hcl = n.has("report") ? Vtpm.bytes(n.get("report"), "az_snp_vtpm.report")
         : Vtpm.base64url(n.path("hcl_report"), "az_snp_vtpm.hcl_report");
     JsonNode quote = n.has("quote") ? n.get("quote") : n.path("tpm_quote");

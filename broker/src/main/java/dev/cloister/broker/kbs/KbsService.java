@@ -9,6 +9,7 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import dev.cloister.attestation.binding.RuntimeDataBinding;
 import dev.cloister.attestation.AttestationException;
 import dev.cloister.attestation.AttestationResult;
+import dev.cloister.attestation.json.StrictJson;
 import dev.cloister.broker.release.ReleasePolicies;
 import dev.cloister.broker.store.ResourcePath;
 import dev.cloister.broker.release.SecretWrapper;
@@ -245,7 +246,8 @@ public final class KbsService {
 
   private static JsonNode parse(byte[] body, String what) throws KbsProblem {
     try {
-      JsonNode n = JSON.readTree(body);
+      // Strict (duplicate keys, trailing content refused), as serde_json refuses a duplicate field in Trustee's KBS.
+      JsonNode n = StrictJson.MAPPER.readTree(body);
       if (n == null || !n.isObject()) {
         throw KbsProblem.badRequest(what + " must be a JSON object");
       }

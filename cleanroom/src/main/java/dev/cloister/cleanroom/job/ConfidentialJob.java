@@ -38,7 +38,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Consumer;
-import org.erdtman.jcs.JsonCanonicalizer;
 
 /**
  * The confidential job. Inside the TEE it: checks every party signed the contract; checks every
@@ -243,17 +242,9 @@ public final class ConfidentialJob {
         outputDigests.put(r.party(), HexFormat.of().formatHex(sha(sealed, "SHA-256")));
       }
       Arrays.fill(plaintext, (byte) 0);
-      Map<String, Object> receipt = new LinkedHashMap<>();
-      receipt.put("contract_digest", contract.digestHex());
-      receipt.put("measurement", in.platform().identity().measurement().hex());
-      receipt.put("ear_tokens", tokens);
-      receipt.put("outputs_sha256", outputDigests);
-      byte[] canonical = new JsonCanonicalizer(JSON.writeValueAsString(receipt)).getEncodedUTF8();
-      Map<String, Object> signed = new LinkedHashMap<>();
-      signed.put("receipt", receipt);
-      signed.put("report_data", "sha512(jcs(receipt))");
-      signed.put("evidence", in.platform().evidence(sha(canonical, "SHA-512")));
-      Files.write(staging.resolve("receipt.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(signed));
+      Receipt receipt = new Receipt(contract.digestHex(), in.platform().identity().measurement().hex(), tokens, outputDigests);
+      Receipt.Attested attested = new Receipt.Attested(receipt, in.platform().evidence(receipt.reportData()));
+      Files.write(staging.resolve("receipt.json"), attested.toJson());
       Files.createDirectories(in.outDir());
       for (Contract.Recipient r : contract.recipients()) {
         Path target = in.outDir().resolve(r.party() + ".model.hpke");

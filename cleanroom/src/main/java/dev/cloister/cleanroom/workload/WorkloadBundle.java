@@ -70,6 +70,19 @@ public final class WorkloadBundle {
     }
   }
 
+  /**
+   * The code the built-in workload runs, measured with its configuration: the jar this class was
+   * loaded from, or null when it runs from a classes directory (a build tree).
+   */
+  public static Path codeJar() {
+    try {
+      Path p = Path.of(WorkloadBundle.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      return Files.isRegularFile(p) ? p : null;
+    } catch (Exception e) {
+      return null;
+    }
+  }
+
   /** Writes the built-in logistic-regression bundle: its configuration and, as its code, the given jar. */
   public static void writeLogisticRegression(Path dir, WorkloadConfig config, Path code) throws IOException {
     Files.createDirectories(dir);

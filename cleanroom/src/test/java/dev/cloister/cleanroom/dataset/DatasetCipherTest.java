@@ -13,6 +13,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class DatasetCipherTest {
+  static final String TAMPERED_A = "dataset 'hospital-a' does not decrypt: wrong key or name, or the ciphertext was changed or truncated";
+
   static byte[] encrypt(DataKey key, String name, byte[] plain) throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     DatasetCipher.encrypt(key, name, new ByteArrayInputStream(plain), out, n -> {});
@@ -71,15 +73,15 @@ class DatasetCipherTest {
     for (int i = 0; i < 40; i++) {
       byte[] bad = ct.clone();
       bad[r.nextInt(bad.length)] ^= (byte) (1 << r.nextInt(8));
-      assertThatThrownBy(() -> decrypt(key, "hospital-a", bad)).isInstanceOf(Exception.class);
+      assertThatThrownBy(() -> decrypt(key, "hospital-a", bad)).isInstanceOf(DatasetCipher.TamperedException.class).hasMessage(TAMPERED_A);
     }
     for (int cut : new int[] {ct.length - 1, ct.length - 16, 65_536 * 2, 100}) {
       byte[] truncated = Arrays.copyOf(ct, cut);
-      assertThatThrownBy(() -> decrypt(key, "hospital-a", truncated)).isInstanceOf(Exception.class);
+      assertThatThrownBy(() -> decrypt(key, "hospital-a", truncated)).isInstanceOf(DatasetCipher.TamperedException.class).hasMessage(TAMPERED_A);
     }
     assertThatThrownBy(() -> decrypt(key, "hospital-b", ct)).isInstanceOf(DatasetCipher.TamperedException.class)
         .hasMessageContaining("hospital-b");
-    assertThatThrownBy(() -> decrypt(DataKey.generate(), "hospital-a", ct)).isInstanceOf(Exception.class);
+    assertThatThrownBy(() -> decrypt(DataKey.generate(), "hospital-a", ct)).isInstanceOf(DatasetCipher.TamperedException.class).hasMessage(TAMPERED_A);
   }
 
   @Test

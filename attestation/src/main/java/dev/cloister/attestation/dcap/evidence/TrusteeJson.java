@@ -1,17 +1,14 @@
 package dev.cloister.attestation.dcap.evidence;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cloister.attestation.MalformedEvidenceException;
-import java.io.IOException;
+import dev.cloister.attestation.json.StrictJson;
 import java.util.Base64;
-import java.util.Iterator;
 import java.util.Optional;
 import java.util.Set;
 
-/** Shared strict reading of Trustee's Intel evidence objects: known fields only, standard base64. */
+/** Trustee's Intel evidence objects: read with {@link StrictJson} (known fields only), standard base64. */
 final class TrusteeJson {
-  private static final ObjectMapper JSON = new ObjectMapper();
   /** Real quotes, padding included, are under 10 KiB; DcapQuote refuses more than 64 KiB. */
   static final int MAX_QUOTE = 64 * 1024;
   /** Trustee's CCEL sample is 1 MiB; anything far larger is refused unread. */
@@ -20,30 +17,15 @@ final class TrusteeJson {
   private TrusteeJson() {}
 
   static JsonNode object(byte[] json, String what) throws MalformedEvidenceException {
-    JsonNode n;
-    try {
-      n = JSON.readTree(json);
-    } catch (IOException e) {
-      throw new MalformedEvidenceException(what, "not valid JSON");
-    }
-    return object(n, what);
+    return StrictJson.object(json, what);
   }
 
   static JsonNode object(JsonNode n, String what) throws MalformedEvidenceException {
-    if (n == null || !n.isObject()) {
-      throw new MalformedEvidenceException(what, "must be a JSON object");
-    }
-    return n;
+    return StrictJson.object(n, what);
   }
 
-  /** Refuses fields this decoder does not know: nothing is silently ignored. */
   static void onlyKnown(JsonNode n, String what, Set<String> known) throws MalformedEvidenceException {
-    for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
-      String f = it.next();
-      if (!known.contains(f)) {
-        throw new MalformedEvidenceException(what + "." + f, "unknown field (known: " + String.join(", ", known.stream().sorted().toList()) + ")");
-      }
-    }
+    StrictJson.onlyKnown(n, what, known);
   }
 
   /** A required, non-empty standard-base64 string (RFC 4648 §4, as Trustee's STANDARD engine). */

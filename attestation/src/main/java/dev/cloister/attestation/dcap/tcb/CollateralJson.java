@@ -1,14 +1,10 @@
 package dev.cloister.attestation.dcap.tcb;
 
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.cloister.attestation.MalformedEvidenceException;
 import dev.cloister.attestation.Octets;
-import java.io.IOException;
+import dev.cloister.attestation.json.StrictJson;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -16,33 +12,17 @@ import java.util.HexFormat;
 import java.util.List;
 
 /**
- * Strict reading of Intel's collateral JSON: duplicate keys and trailing content refused (the bytes
- * are signed, so two readers must never see two documents), every missing or mistyped field named.
+ * Intel's collateral JSON, read with {@link StrictJson} (the bytes are signed, so two readers must
+ * never see two documents), every missing or mistyped field named.
  */
 final class CollateralJson {
   /** Real TCB info documents are under 64 KiB; this bounds what an attacker can make us parse. */
   static final int MAX_DOCUMENT = 1 << 20;
 
-  static final ObjectMapper STRICT = JsonMapper.builder()
-      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-      .build();
-
   private CollateralJson() {}
 
   static JsonNode read(byte[] json, String field) throws MalformedEvidenceException {
-    if (json.length > MAX_DOCUMENT) {
-      throw new MalformedEvidenceException(field, "larger than " + MAX_DOCUMENT + " bytes");
-    }
-    try {
-      JsonNode n = STRICT.readTree(json);
-      if (n == null || !n.isObject()) {
-        throw new MalformedEvidenceException(field, "must be a JSON object");
-      }
-      return n;
-    } catch (IOException e) {
-      throw new MalformedEvidenceException(field, "not strict JSON: " + firstLine(e.getMessage()));
-    }
+    return StrictJson.object(json, field, MAX_DOCUMENT);
   }
 
   static JsonNode object(JsonNode n, String name, String field) throws MalformedEvidenceException {
@@ -119,15 +99,7 @@ final class CollateralJson {
     return out;
   }
 
-  private static String firstLine(String s) {
-    if (s == null) {
-      return "unreadable";
-    }
-    int nl = s.indexOf('\n');
-    return nl < 0 ? s : s.substring(0, nl);
-  }
-
-  static JsonParser parser(byte[] json) throws IOException {
-    return STRICT.getFactory().createParser(json);
+  static JsonParser parser(byte[] json) throws java.io.IOException {
+    return StrictJson.parser(json);
   }
 }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cloister.attestation.MalformedEvidenceException;
 import dev.cloister.attestation.Octets;
+import dev.cloister.attestation.json.StrictJson;
 import dev.cloister.attestation.snp.abi.Cpuid;
 import dev.cloister.attestation.snp.abi.FirmwareVersion;
 import dev.cloister.attestation.snp.abi.GuestPolicy;
@@ -55,13 +56,7 @@ public final class SnpEvidenceCodec {
   }
 
   public static SnpEvidence decodeTrusteeJson(byte[] json) throws MalformedEvidenceException {
-    JsonNode root;
-    try {
-      root = JSON.readTree(json);
-    } catch (java.io.IOException e) {
-      throw new MalformedEvidenceException("evidence", "not valid JSON");
-    }
-    return decodeTrusteeJson(root);
+    return decodeTrusteeJson(StrictJson.object(json, "evidence"));
   }
 
   /**
@@ -69,10 +64,7 @@ public final class SnpEvidenceCodec {
    * attestation body; writing it out and parsing it again cost more than its signature check).
    */
   public static SnpEvidence decodeTrusteeJson(JsonNode root) throws MalformedEvidenceException {
-    if (root == null || !root.isObject()) {
-      throw new MalformedEvidenceException("evidence", "must be a JSON object");
-    }
-    Strict top = new Strict((ObjectNode) root, "evidence");
+    Strict top = new Strict((ObjectNode) StrictJson.object(root, "evidence"), "evidence");
     SnpReport report = decodeReport(top.object("attestation_report"));
     X509Certificate vek = null;
     List<X509Certificate> chain = new ArrayList<>();

@@ -1,8 +1,11 @@
-package dev.cloister.cli;
+package dev.cloister.cleanroom.demo;
 
 import dev.cloister.attestation.Octets;
+import dev.cloister.attestation.snp.appraise.SnpAppraisalOptions;
+import dev.cloister.attestation.snp.verify.VerifyOptions;
 import dev.cloister.broker.Broker;
 import dev.cloister.broker.BrokerInit;
+import dev.cloister.broker.admin.AdminClient;
 import dev.cloister.broker.store.BrokerStore;
 import dev.cloister.cleanroom.contract.Contract;
 import dev.cloister.cleanroom.contract.PartyKeys;
@@ -10,6 +13,8 @@ import dev.cloister.cleanroom.contract.SignedContract;
 import dev.cloister.cleanroom.dataset.DataKey;
 import dev.cloister.cleanroom.dataset.DatasetCipher;
 import dev.cloister.cleanroom.job.ConfidentialJob;
+import dev.cloister.cleanroom.job.ReceiptVerdict;
+import dev.cloister.cleanroom.job.ReceiptVerifier;
 import dev.cloister.cleanroom.job.ReleasePolicy;
 import dev.cloister.cleanroom.output.SealedOutput;
 import dev.cloister.cleanroom.synthetic.PatientRecords;
@@ -40,20 +45,26 @@ import java.util.function.Consumer;
  * all, the confidential job on the simulated SEV-SNP platform, the model released to every
  * hospital; then why they do it (pooled against local AUC on each hospital's held-out rows) and
  * why it is safe (a workload one byte different gets nothing from any broker; every audit log
- * verifies).
+ * verifies; the job's receipt verifies as {@code job verify-receipt} checks it).
  */
 public final class HospitalsDemo {
-  static final long SEED = 2026;
+  public static final long SEED = 2026;
 
   /** One hospital: its records, ciphertext, broker and admin credential. */
-  public record Party(String name, int rows, Path dir, Path records, Path ciphertext, String datasetName, String keyResource, Broker broker, String admin) {}
+  public record Party(String name, int rows, Path dir, Path records, Path ciphertext, String datasetName, String keyResource, Broker broker, String admin) {
+    /** Without the admin credential, which would otherwise print with the record. */
+    @Override
+    public String toString() {
+      return "Party[" + name + ", " + rows + " rows, " + dir + ", broker " + broker.uri() + "]";
+    }
+  }
 
   private HospitalsDemo() {}
 
   /**
    * Everything up to the job: hospitals, brokers (started, on loopback), encrypted records, the
-   * signed contract, bound release policies and the launched simulated TEE. Public for the
-   * benchmark suite, which times the job on it; close it to stop the brokers.
+   * signed contract, bound release policies and the launched simulated TEE. The benchmark suite
+   * times the job on it; close it to stop the brokers.
    */
   public record Setup(SimulatedSnpPlatform platform, Path work, Path keys, List<Party> parties, Path bundle, Octets measurement,
       SignedContract contract, Platform tee, Map<String, Path> ciphertexts) implements AutoCloseable {
@@ -101,14 +112,14 @@ public final class HospitalsDemo {
           digest = DatasetCipher.encrypt(key, dataset, in, out, n -> {});
         }
         String resource = h.name() + "/dataset/" + dataset;
-        new BrokerAdmin(broker.uri(), admin).putResource(resource, key.toBytes(DataKey.exportAccess()));
+        new AdminClient(broker.uri(), admin).putResource(resource, key.toBytes(DataKey.exportAccess()));
         Files.writeString(dir.resolve(dataset + ".sha256"), digest + "\n");
         ps.add(new Party(h.name(), rows, dir, records, ct, dataset, resource, broker, admin));
         say.accept(String.format("  %-14s %5d records encrypted (%s...), key held by its broker at %s", h.name(), rows, digest.substring(0, 12), broker.uri()));
       }
 
       Path bundle = work.resolve("workload");
-      WorkloadBundle.writeLogisticRegression(bundle, WorkloadConfig.readmission(), codeJar());
+      WorkloadBundle.writeLogisticRegression(bundle, WorkloadConfig.readmission(), WorkloadBundle.codeJar());
       Octets measurement = WorkloadBundle.measure(bundle).measurement();
       say.accept("Workload: pooled logistic regression; measurement " + measurement.hex().substring(0, 24) + "... (digest of the bundle)");
 
@@ -131,7 +142,7 @@ public final class HospitalsDemo {
       Files.write(work.resolve("contract.json"), signed.toJson());
       say.accept("Contract " + contract.digestHex().substring(0, 16) + "... signed by all " + ps.size() + " hospitals; each broker binds its key to it:");
       for (Party p : ps) {
-        new BrokerAdmin(p.broker().uri(), p.admin()).putPolicy(p.keyResource(), ReleasePolicy.cel(contract, true));
+        new AdminClient(p.broker().uri(), p.admin()).putPolicy(p.keyResource(), ReleasePolicy.cel(contract, true));
       }
       say.accept("  release only if HOST_DATA = contract digest and measurement = contract's workload measurement");
 
@@ -149,7 +160,12 @@ public final class HospitalsDemo {
     }
   }
 
-  static Map<String, Object> run(int parties, int totalRows, Path work, Consumer<String> say) throws Exception {
+  /**
+   * The whole demonstration in {@code work}, narrated through {@code say}: the set-up, the job, its
+   * receipt checked, each hospital's model opened and scored, a tampered workload refused by every
+   * broker, every audit log verified. The map is what {@code demo --json} prints.
+   */
+  public static Map<String, Object> run(int parties, int totalRows, Path work, Consumer<String> say) throws Exception {
     try (Setup setup = prepare(parties, totalRows, work, say)) {
       SimulatedSnpPlatform platform = setup.platform();
       Path keys = setup.keys();
@@ -158,6 +174,15 @@ public final class HospitalsDemo {
       Octets measurement = setup.measurement();
       say.accept("Running the confidential job on the simulated SEV-SNP platform (launched with HOST_DATA = contract digest)");
       ConfidentialJob.Outcome outcome = ConfidentialJob.run(setup.inputs(work.resolve("output")), m -> say.accept("  " + m));
+      // The receipt, checked as a hospital would (job verify-receipt): this platform's root trusted, simulation allowed, said loudly above.
+      ReceiptVerdict receipt = ReceiptVerifier.verify(Files.readAllBytes(outcome.receipt()), setup.contract(), outcome.outputs(),
+          new ReceiptVerifier.Options(VerifyOptions.builder().addTrustAnchor(platform.trustAnchor()).build(),
+              SnpAppraisalOptions.defaults().toBuilder().allowSimulated(true).build()));
+      say.accept(switch (receipt) {
+        case ReceiptVerdict.Accepted a -> "Receipt verified: evidence genuine, REPORT_DATA = its digest, HOST_DATA = the contract, all "
+            + a.receipt().outputsSha256().size() + " outputs match";
+        case ReceiptVerdict.Rejected r -> "Receipt REJECTED: " + r.reason();
+      });
 
       List<Map<String, Object>> partyRows = new ArrayList<>();
       WorkloadConfig config = WorkloadConfig.readmission();
@@ -180,7 +205,7 @@ public final class HospitalsDemo {
 
       say.accept("A workload differing by one byte asks every broker for its key:");
       Path tampered = work.resolve("workload-tampered");
-      WorkloadBundle.writeLogisticRegression(tampered, WorkloadConfig.readmission(), codeJar());
+      WorkloadBundle.writeLogisticRegression(tampered, WorkloadConfig.readmission(), WorkloadBundle.codeJar());
       Files.writeString(tampered.resolve(WorkloadBundle.CONFIG), Files.readString(tampered.resolve(WorkloadBundle.CONFIG)) + " ");
       Octets badMeasurement = WorkloadBundle.measure(tampered).measurement();
       Platform badTee = platform.launched(badMeasurement, Octets.copyOf(contract.digest()));
@@ -213,6 +238,10 @@ public final class HospitalsDemo {
       Map<String, Object> result = new LinkedHashMap<>();
       result.put("parties", partyRows);
       result.put("pooled_auc", round(outcome.pooled().auc())); // the pooled model on every hospital's held-out rows together
+      Map<String, Object> receiptResult = new LinkedHashMap<>();
+      receiptResult.put("verified", receipt instanceof ReceiptVerdict.Accepted);
+      receiptResult.put("reason", receipt instanceof ReceiptVerdict.Rejected r ? r.reason() : null);
+      result.put("receipt", receiptResult);
       result.put("tampered_workload", Map.of("released", released, "denied", denied));
       result.put("audit", audits);
       result.put("contract_digest", contract.digestHex());
@@ -223,21 +252,11 @@ public final class HospitalsDemo {
     }
   }
 
-  static double round(double v) {
+  private static double round(double v) {
     return Math.round(v * 10_000) / 10_000.0;
   }
 
-  /** The code the workload runs, measured with its configuration: this program's own jar when it runs from one. */
-  static Path codeJar() {
-    try {
-      Path p = Path.of(HospitalsDemo.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-      return Files.isRegularFile(p) ? p : null;
-    } catch (Exception e) {
-      return null;
-    }
-  }
-
-  static List<PatientRecords.Hospital> profiles(int n) {
+  private static List<PatientRecords.Hospital> profiles(int n) {
     List<PatientRecords.Hospital> out = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       PatientRecords.Hospital h = PatientRecords.SIX.get(i % PatientRecords.SIX.size());

@@ -1,0 +1,148 @@
+package dev.cloister.cleanroom.job;
+
+import dev.cloister.attestation.AttestationException;
+import dev.cloister.attestation.AttestationResult;
+import dev.cloister.attestation.Check;
+import dev.cloister.attestation.Octets;
+import dev.cloister.attestation.TrustTier;
+import dev.cloister.attestation.snp.abi.SnpReport;
+import dev.cloister.attestation.snp.appraise.SnpAppraisalOptions;
+import dev.cloister.attestation.snp.appraise.SnpAppraiser;
+import dev.cloister.attestation.snp.evidence.SnpEvidenceCodec;
+import dev.cloister.attestation.snp.verify.SnpVerifier;
+import dev.cloister.attestation.snp.verify.VerifiedSnpReport;
+import dev.cloister.attestation.snp.verify.VerifyOptions;
+import dev.cloister.cleanroom.contract.Contract;
+import dev.cloister.cleanroom.contract.ContractException;
+import dev.cloister.cleanroom.contract.SignedContract;
+import dev.cloister.cleanroom.dataset.DatasetCipher;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Checks a job's receipt, in this order: the evidence is genuine (verified: signature, chain to a
+ * trust anchor, validity, certificate binding); it passes the appraisal policy (the default refuses
+ * the simulated platform unless the caller allows it); its REPORT_DATA is the receipt's, its
+ * HOST_DATA the contract's digest and its MEASUREMENT the receipt's; and the receipt names this
+ * contract, its workload measurement, its dataset owners and recipients, and, for each output file
+ * given, that file's digest. Verification failing stops there; after it every check runs and the
+ * first failure is the reason.
+ */
+public final class ReceiptVerifier {
+  private ReceiptVerifier() {}
+
+  /**
+   * @param verify trust anchors, clock, CRLs for the evidence
+   * @param appraisal the SEV-SNP policy; its report data, host data and measurements are the receipt's, set here
+   */
+  public record Options(VerifyOptions verify, SnpAppraisalOptions appraisal) {}
+
+  /**
+   * @param receiptFile the bytes of {@code receipt.json}
+   * @param contract the signed contract the job was to run
+   * @param outputs sealed output files to check, by recipient (may be empty: then none is checked)
+   */
+  public static ReceiptVerdict verify(byte[] receiptFile, SignedContract contract, Map<String, Path> outputs, Options options) {
+    List<Check> checks = new ArrayList<>();
+    try {
+      contract.verify();
+    } catch (ContractException e) {
+      return rejected(checks, e.field(), e.getMessage().substring(e.field().length() + 2));
+    }
+    checks.add(Check.pass("contract", "every party's signature on the contract verifies"));
+    Contract c = contract.contract();
+    Receipt.Attested file;
+    VerifiedSnpReport verified;
+    try {
+      file = Receipt.Attested.parse(receiptFile);
+      verified = SnpVerifier.verify(SnpEvidenceCodec.decodeTrusteeJson(file.evidence()), options.verify());
+    } catch (AttestationException e) {
+      return rejected(checks, e.field(), e.detail());
+    }
+    checks.add(Check.pass("evidence", "SEV-SNP report signed by the " + verified.report().signingKey().name() + ", chained to trust anchor '"
+        + verified.anchor().name() + "', every certificate valid at " + verified.verifiedAt()));
+    AttestationResult appraisal = SnpAppraiser.appraise(verified, options.appraisal());
+    checks.addAll(appraisal.checks());
+
+    Receipt r = file.receipt();
+    SnpReport report = verified.report();
+    // The bindings: the hardware signed these bytes, so they tie the receipt, the contract and the workload to this TEE.
+    checks.add(Check.matches("report_data", report.reportData(), Octets.copyOf(r.reportData())));
+    checks.add(Check.matches("host_data", report.hostData(), Octets.copyOf(c.digest())));
+    checks.add(hex("measurement", report.measurement(), r.measurement()));
+
+    // What the receipt says, against the contract.
+    checks.add(Check.of(r.contractDigest().equals(c.digestHex()), "contract_digest",
+        r.contractDigest().equals(c.digestHex()) ? "the receipt names this contract" : "the receipt names contract " + r.contractDigest()
+            + ", not " + c.digestHex()));
+    checks.add(c.workload().measurement() != null
+        ? Check.of(r.measurement().equals(c.workload().measurement()), "workload.measurement",
+            r.measurement().equals(c.workload().measurement()) ? "the contract's workload measurement"
+                : "the receipt's measurement " + r.measurement() + " is not the contract's " + c.workload().measurement())
+        // A reference value is resolved by each broker against the pipeline keys it trusts; nothing here can.
+        : Check.fail("workload.measurement", "the contract names reference value '" + c.workload().referenceValue()
+            + "', not a measurement; a receipt is checked only against a contract that pins one"));
+    Set<String> owners = new LinkedHashSet<>();
+    c.datasets().forEach(d -> owners.add(d.party()));
+    checks.add(sameParties("ear_tokens", r.earTokens().keySet(), owners, "dataset owners"));
+    Set<String> recipients = new LinkedHashSet<>();
+    c.recipients().forEach(x -> recipients.add(x.party()));
+    checks.add(sameParties("outputs_sha256", r.outputsSha256().keySet(), recipients, "recipients"));
+    for (var e : outputs.entrySet()) {
+      checks.add(output(e.getKey(), e.getValue(), r));
+    }
+    if (outputs.isEmpty()) {
+      checks.add(new Check("outputs", TrustTier.NONE, "no output file given; their digests were not compared"));
+    }
+    for (Check k : checks) {
+      if (k.outcome() != TrustTier.AFFIRMING && k.outcome() != TrustTier.NONE) {
+        // A warning (e.g. from a policy) is not acceptance either: a receipt is accepted only when everything affirmed.
+        return new ReceiptVerdict.Rejected(k.name(), k.detail(), checks);
+      }
+    }
+    Map<String, Object> claims = new LinkedHashMap<>(appraisal.claims());
+    return new ReceiptVerdict.Accepted(r, claims, checks);
+  }
+
+  private static Check hex(String name, Octets got, String wantHex) {
+    try {
+      return Check.matches(name, got, Octets.fromHex(wantHex));
+    } catch (IllegalArgumentException e) {
+      return Check.fail(name, "the receipt's value is not hex");
+    }
+  }
+
+  private static Check sameParties(String name, Set<String> got, Set<String> want, String who) {
+    return got.equals(want) ? Check.pass(name, "one per " + who.substring(0, who.length() - 1) + ": " + String.join(", ", want))
+        : Check.fail(name, "names " + got + ", the contract's " + who + " are " + want);
+  }
+
+  private static Check output(String party, Path file, Receipt r) {
+    String name = "outputs_sha256." + party;
+    String want = r.outputsSha256().get(party);
+    if (want == null) {
+      return Check.fail(name, "the receipt has no output for " + party);
+    }
+    String got;
+    try (InputStream in = Files.newInputStream(file)) {
+      got = DatasetCipher.sha256(in);
+    } catch (IOException e) {
+      return Check.fail(name, "cannot read " + file + ": " + e.getMessage());
+    }
+    return Check.of(got.equals(want), name, got.equals(want) ? file + " is the sealed output the job wrote"
+        : file + " has SHA-256 " + got + ", the receipt says " + want);
+  }
+
+  private static ReceiptVerdict rejected(List<Check> checks, String field, String detail) {
+    checks.add(Check.fail(field, detail));
+    return new ReceiptVerdict.Rejected(field, detail, checks);
+  }
+}
