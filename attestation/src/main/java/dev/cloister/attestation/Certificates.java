@@ -43,4 +43,19 @@ public final class Certificates {
       throw new VerificationException(field + ".validity", "certificate not valid before " + c.getNotBefore().toInstant() + " (checked at " + now + ")");
     }
   }
+
+  /** The certificate's common name, for messages; its whole subject when it has none. */
+  public static String commonName(X509Certificate c) {
+    String dn = c.getSubjectX500Principal().getName();
+    try {
+      for (var rdn : new javax.naming.ldap.LdapName(dn).getRdns()) {
+        if (rdn.getType().equalsIgnoreCase("CN")) {
+          return String.valueOf(rdn.getValue());
+        }
+      }
+    } catch (javax.naming.InvalidNameException e) {
+      // an RFC 2253 name from the JDK always parses; the whole name is the fallback
+    }
+    return dn;
+  }
 }
