@@ -9,6 +9,10 @@ import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.Date;
 import java.util.HexFormat;
+import org.bouncycastle.asn1.x500.RDN;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x500.style.BCStyle;
+import org.bouncycastle.asn1.x500.style.IETFUtils;
 
 /** What every verifier does with certificates: load an embedded root against its pinned fingerprint, and check validity at a given time. */
 public final class Certificates {
@@ -42,5 +46,11 @@ public final class Certificates {
     } catch (CertificateNotYetValidException e) {
       throw new VerificationException(field + ".validity", "certificate not valid before " + c.getNotBefore().toInstant() + " (checked at " + now + ")");
     }
+  }
+
+  /** The certificate's subject common name (the first CN), or "" when it has none. */
+  public static String commonName(X509Certificate c) {
+    RDN[] cn = X500Name.getInstance(c.getSubjectX500Principal().getEncoded()).getRDNs(BCStyle.CN);
+    return cn.length == 0 ? "" : IETFUtils.valueToString(cn[0].getFirst().getValue());
   }
 }

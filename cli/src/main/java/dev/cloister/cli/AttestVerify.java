@@ -167,7 +167,11 @@ final class AttestVerify implements Callable<Integer> {
     return accepted ? ExitCodes.OK : ExitCodes.REJECTED;
   }
 
-  /** The format named or detected, and the bytes its decoder takes; an undetectable input is a usage error. */
+  /**
+   * The format named or detected, and the bytes its decoder takes; an undetectable input is a usage
+   * error. A named format is the format: bytes that look like another family go to its decoder and
+   * are rejected there, so whoever writes the evidence cannot turn a rejection into a usage error.
+   */
   private EvidenceFormat.Detected resolve(byte[] bytes) {
     Optional<EvidenceFormat.Detected> detected = EvidenceFormat.detect(bytes);
     if (format == null) {
@@ -175,11 +179,7 @@ final class AttestVerify implements Callable<Integer> {
           + ". Name it with --format (" + EvidenceFormat.NAMES + ")"));
     }
     EvidenceFormat named = EvidenceFormat.named(format);
-    if (detected.isPresent() && detected.get().format() != named) {
-      throw new UsageException("--format " + named.label() + ", but " + evidence + " holds " + detected.get().format().label()
-          + " evidence (from its bytes)");
-    }
-    return detected.orElse(new EvidenceFormat.Detected(named, bytes));
+    return detected.filter(d -> d.format() == named).orElse(new EvidenceFormat.Detected(named, bytes));
   }
 
   /** Options that mean nothing for this format are refused rather than silently ignored. */
@@ -238,7 +238,7 @@ final class AttestVerify implements Callable<Integer> {
       supplied.addAll(Inputs.certificates(chain));
     }
     VerifiedSnpReport verified = SnpVerifier.verify(new SnpEvidence(ev.report(), vek, supplied), options);
-    checks.addAll(verificationChecks(verified, options));
+    checks.addAll(verified.checks());
     if (verifyOnly) {
       return new Verdict("sev-snp", TrustTier.AFFIRMING, null, checks, SnpClaims.of(verified));
     }
@@ -250,10 +250,7 @@ final class AttestVerify implements Callable<Integer> {
     // Azure's HCL runs in VMPL 0 and requests the report there (as Trustee's az-snp-vtpm verifier requires).
     SnpAppraisalOptions snp = appraisalOptions().toBuilder().vmpl(0).build();
     AzureVtpmVerifier.Verified v = AzureVtpmVerifier.verify(AzureVtpmEvidence.decode(bytes), options);
-    checks.addAll(verificationChecks(v.snp(), options));
-    checks.add(Check.pass("hcl_runtime_claims", "SHA-256 of the HCL runtime claims (with the vTPM key) is in the SNP report data"));
-    checks.add(Check.pass("tpm_quote.signature", "the TPM quote is signed by the attested vTPM key"));
-    checks.add(Check.pass("tpm_quote.pcr_digest", "the PCR values hash to the quoted digest"));
+    checks.addAll(v.checks());
     AttestationResult result = AzureVtpmAppraiser.appraise(v, new AzureVtpmAppraiser.Options(snp, hexOption(nonce, "--nonce"), pcrOptions()));
     if (verifyOnly) {
       return new Verdict(AzureVtpmAppraiser.FORMAT, TrustTier.AFFIRMING, null, checks, result.claims());
@@ -263,10 +260,9 @@ final class AttestVerify implements Callable<Integer> {
 
   private Verdict nitro(byte[] bytes, List<Check> checks) throws AttestationException {
     Clock clock = clock();
-    NitroDocument d = NitroVerifier.verify(bytes, clock);
-    checks.add(Check.pass("chain", "the document's certificate chains to the pinned AWS Nitro root"));
-    checks.add(Check.pass("validity", "every certificate valid at " + clock.instant()));
-    checks.add(Check.pass("signature", "COSE_Sign1 ES384 signature verifies with the document's certificate"));
+    NitroVerifier.Verified verified = NitroVerifier.verifyReporting(bytes, clock);
+    NitroDocument d = verified.document();
+    checks.addAll(verified.checks());
     if (verifyOnly) {
       return new Verdict(NitroAppraiser.FORMAT, TrustTier.AFFIRMING, null, checks, NitroAppraiser.claims(d));
     }
@@ -281,13 +277,7 @@ final class AttestVerify implements Callable<Integer> {
       options = options.withCollateral(CollateralSource.fixed(loadCollateral()));
     }
     AzureTdxVtpmVerifier.Verified v = AzureTdxVtpmVerifier.verify(AzureTdxVtpmEvidence.decode(bytes), options);
-    checks.add(Check.pass("td_quote", "the TD quote chains to the pinned Intel root and is signed by its attestation key"));
-    if (collateral != null) {
-      checks.add(Check.pass("collateral", "TCB info and QE identity signed by Intel, CRLs checked, all valid at " + clock.instant()));
-    }
-    checks.add(Check.pass("hcl_runtime_claims", "SHA-256 of the HCL runtime claims (with the vTPM key) is in the TD quote's report data"));
-    checks.add(Check.pass("tpm_quote.signature", "the TPM quote is signed by the attested vTPM key"));
-    checks.add(Check.pass("tpm_quote.pcr_digest", "the PCR values hash to the quoted digest"));
+    checks.addAll(v.checks());
     TdxAppraisalOptions tdx = TdxAppraisalOptions.builder().tcb(TcbPolicy.builder().requireCollateral(collateral != null).build()).build();
     AttestationResult result = AzureTdxVtpmAppraiser.appraise(v, new AzureTdxVtpmAppraiser.Options(tdx, hexOption(nonce, "--nonce"), pcrOptions()));
     if (verifyOnly) {
@@ -318,17 +308,17 @@ final class AttestVerify implements Callable<Integer> {
         quote = SgxEvidence.decode(bytes).quote();
       }
     }
-    DcapQuote q = DcapVerifier.verify(quote, clock);
+    DcapVerifier.Verified verified = DcapVerifier.verifyReporting(quote, clock);
+    DcapQuote q = verified.quote();
     if (q.tdx() != (f == EvidenceFormat.TDX)) {
       throw new MalformedEvidenceException("quote.tee_type", "a " + (q.tdx() ? "TDX" : "SGX") + " quote, not " + f.label());
     }
-    checks.add(Check.pass("pck_chain", "the PCK certificate chains to the pinned Intel SGX Root CA, every certificate valid at " + clock.instant()));
-    checks.add(Check.pass("qe_report", "the QE report is signed by the PCK key and binds the attestation key"));
-    checks.add(Check.pass("signature", "the quote is signed by its attestation key"));
+    checks.addAll(verified.checks());
     Optional<TcbVerdict> tcb = Optional.empty();
     if (collateral != null) {
-      tcb = Optional.of(CollateralVerifier.intel(clock).verify(q, loadCollateral()));
-      checks.add(Check.pass("collateral", "TCB info and QE identity signed by Intel, CRLs checked, all valid at " + clock.instant()));
+      CollateralVerifier cv = CollateralVerifier.intel(clock);
+      tcb = Optional.of(cv.verify(q, loadCollateral()));
+      checks.addAll(cv.checks(q, tcb.get()));
     }
     // Without collateral the TCB status is unknown: a warning here (the person asked to look), never affirming.
     TcbPolicy tcbPolicy = TcbPolicy.builder().requireCollateral(collateral != null).build();
@@ -445,20 +435,6 @@ final class AttestVerify implements Callable<Integer> {
       base = SnpAppraisalOptions.defaults();
     }
     return allowSimulated ? base.toBuilder().allowSimulated(true).build() : base;
-  }
-
-  /** Verification either passes whole or throws; on success these are the checks it made. */
-  private static List<Check> verificationChecks(VerifiedSnpReport v, VerifyOptions options) {
-    List<Check> out = new ArrayList<>();
-    out.add(Check.pass("signature", "ECDSA P-384 report signature verifies with the " + v.report().signingKey().name()));
-    out.add(Check.pass("chain", v.report().signingKey().name() + " chains to trust anchor '" + v.anchor().name() + "'"));
-    out.add(Check.pass("validity", "every certificate valid at " + v.verifiedAt()));
-    boolean crl = !options.crls().isEmpty() || options.requireRevocationCheck();
-    out.add(crl
-        ? Check.pass("revocation", "not revoked by the supplied CRLs")
-        : new Check("revocation", TrustTier.NONE, "no CRL supplied; revocation not checked"));
-    out.add(Check.pass("binding", "certificate product, TCB and chip ID match the report"));
-    return out;
   }
 
   private void print(String formatLabel, boolean accepted, TrustTier status, String reason, List<Check> checks, Map<String, Object> claims) {

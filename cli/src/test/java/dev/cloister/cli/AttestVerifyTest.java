@@ -12,6 +12,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 class AttestVerifyTest {
   private static final ObjectMapper JSON = new ObjectMapper();
+  // A DCAP v3 header starts with version 3 and attestation key type 2 (u16 LE each): as the SNP
+  // report's u32 VERSION field that is 0x00020003.
+  private static final String REASON_FOR_DCAP_HEADER = "report.version: unsupported version 131075 (supported: 2, 3, 5)";
 
   // confidential-containers/trustee@78962cd attestation-service/tests/e2e/evidence.json: real Genoa
   // evidence with its VCEK (valid 2025-05-27..2032-05-27), guest policy 0x30000 (no debug).
@@ -109,6 +112,78 @@ class AttestVerifyTest {
     CliRunner j = CliRunner.run("attest", "verify", json.toString());
     assertThat(j.exit()).isEqualTo(1);
     assertThat(j.out() + j.err()).doesNotContain("\tat ");
+  }
+
+  /**
+   * Issue 11, defect 5: a malformed SNP report whose first bytes are a DCAP quote header (dcap-qvl's
+   * sgx_quote, INDEX.md section 3) is, named as snp, malformed SNP evidence: exit 1 with a JSON verdict.
+   */
+  @Test
+  void aNamedFormatIsTheFormatWhateverTheBytesLookLike(@TempDir Path tmp) throws Exception {
+    byte[] report = Vectors.read("go-sev-guest/verify/testdata/attestation.bin");
+    System.arraycopy(Vectors.read("dcap-qvl/sample/sgx_quote"), 0, report, 0, 48);
+    assertThat(EvidenceFormat.detect(report)).map(EvidenceFormat.Detected::format).contains(EvidenceFormat.SGX);
+    Path forged = tmp.resolve("report.bin");
+    Files.write(forged, report);
+    CliRunner r = CliRunner.run("attest", "verify", forged.toString(), "--format", "snp",
+        "--vcek", Vectors.require("go-sev-guest/verify/testdata/vcek.testcer").toString(), "--at", "2023-07-01T00:00:00Z", "--json");
+    assertThat(r.exit()).as(r.out() + r.err()).isEqualTo(1);
+    JsonNode j = JSON.readTree(r.out());
+    assertThat(j.get("verdict").asText()).isEqualTo("rejected");
+    assertThat(j.get("format").asText()).isEqualTo("sev-snp");
+    assertThat(j.get("reason").asText()).isEqualTo(REASON_FOR_DCAP_HEADER);
+    assertThat(r.err()).isEmpty();
+  }
+
+  /**
+   * Issue 11, defect 1: Intel's SGX Root CA CRL (dcap-rs@d847b8f data/intel_root_ca_crl.der) given
+   * for go-sev-guest's Milan report is not a revocation check: it is reported as not used, and
+   * --require-crl rejects naming the missing CRL from Milan's ARK.
+   */
+  @Test
+  void aCrlFromAnotherIssuerIsNeverReportedAsARevocationCheck() throws Exception {
+    String report = Vectors.require("go-sev-guest/verify/testdata/attestation.bin").toString();
+    String vcek = Vectors.require("go-sev-guest/verify/testdata/vcek.testcer").toString();
+    String intelCrl = Vectors.require("dcap-rs/data/intel_root_ca_crl.der").toString();
+    CliRunner r = CliRunner.run("attest", "verify", report, "--vcek", vcek, "--crl", intelCrl, "--at", "2023-07-01T00:00:00Z", "--verify-only");
+    assertThat(r.exit()).as(r.out() + r.err()).isZero();
+    assertThat(r.out()).doesNotContain("not revoked")
+        .contains("not from AMD Milan's ARK 'ARK-Milan': not used")
+        .contains("no CRL signed by AMD Milan's ARK was supplied or found: revocation not checked");
+    CliRunner required = CliRunner.run("attest", "verify", report, "--vcek", vcek, "--crl", intelCrl, "--at", "2023-07-01T00:00:00Z",
+        "--verify-only", "--require-crl", "--json");
+    assertThat(required.exit()).isEqualTo(1);
+    assertThat(JSON.readTree(required.out()).get("reason").asText())
+        .isEqualTo("crl: a revocation check is required and no CRL signed by AMD Milan's ARK is available");
+  }
+
+  /** Issue 11, defect 1: a CRL found in the KDS cache is checked, and the check line says so. */
+  @Test
+  void aCrlFromTheKdsCacheIsReportedAsChecked(@TempDir Path tmp) throws Exception {
+    Path platform = tmp.resolve("platform");
+    Path out = tmp.resolve("out");
+    assertThat(CliRunner.run("attest", "simulate", "--platform", platform.toString(), "--out", out.toString()).exit()).isZero();
+    java.time.Instant now = java.time.Instant.now();
+    java.security.cert.X509CRL crl = dev.cloister.enclave.simulated.SimulatedSnpPlatform.openOrCreate(platform, java.time.Clock.systemUTC())
+        .issueCrl(java.util.List.of(java.math.BigInteger.valueOf(99)), now.minusSeconds(3600), now.plusSeconds(86_400));
+    Path kds = tmp.resolve("kds");
+    Path crlFile = kds.resolve("vcek/v1/Milan/crl");
+    Files.createDirectories(crlFile.getParent());
+    Files.write(crlFile, crl.getEncoded());
+    CliRunner r = CliRunner.run("attest", "verify", out.resolve("evidence.json").toString(), "--allow-simulated", "--platform", platform.toString(),
+        "--kds-cache", kds.toString(), "--require-crl", "--json");
+    assertThat(r.exit()).as(r.out() + r.err()).isZero();
+    JsonNode revocation = null;
+    for (JsonNode c : JSON.readTree(r.out()).get("checks")) {
+      if (c.get("name").asText().equals("revocation")) {
+        revocation = c;
+      }
+    }
+    assertThat(revocation).isNotNull();
+    assertThat(revocation.get("outcome").asText()).isEqualTo("affirming");
+    assertThat(revocation.get("detail").asText())
+        .startsWith("CRL (KDS cache " + crlFile + ") signed by Cloister simulated Milan's ARK 'ARK-Milan SIMULATED'")
+        .endsWith(": neither 'SEV-Milan SIMULATED' nor the VCEK is revoked");
   }
 
   @Test

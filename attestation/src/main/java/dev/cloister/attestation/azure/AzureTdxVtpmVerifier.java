@@ -1,6 +1,7 @@
 package dev.cloister.attestation.azure;
 
 import dev.cloister.attestation.AttestationException;
+import dev.cloister.attestation.Check;
 import dev.cloister.attestation.Octets;
 import dev.cloister.attestation.PlatformKind;
 import dev.cloister.attestation.VerificationException;
@@ -14,6 +15,7 @@ import dev.cloister.attestation.dcap.tcb.TcbVerdict;
 import java.security.MessageDigest;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -77,8 +79,10 @@ public final class AzureTdxVtpmVerifier {
    * @param platform hardware when the PCK chain ends at Intel's pinned root, simulated for any other configured root
    * @param tcb Intel's TCB verdict, present exactly when collateral was given and verified
    * @param pcrs the 24 SHA-256 PCR values the quote's digest covers
+   * @param checks what verification did, in the order above
    */
-  public record Verified(DcapQuote tdQuote, PlatformKind platform, Optional<TcbVerdict> tcb, HclReport hcl, TpmQuote quote, List<Octets> pcrs) {
+  public record Verified(DcapQuote tdQuote, PlatformKind platform, Optional<TcbVerdict> tcb, HclReport hcl, TpmQuote quote, List<Octets> pcrs,
+      List<Check> checks) {
     public Verified {
       Objects.requireNonNull(tdQuote, "tdQuote");
       Objects.requireNonNull(platform, "platform");
@@ -86,6 +90,7 @@ public final class AzureTdxVtpmVerifier {
       Objects.requireNonNull(hcl, "hcl");
       Objects.requireNonNull(quote, "quote");
       pcrs = List.copyOf(pcrs);
+      checks = List.copyOf(checks);
     }
   }
 
@@ -95,12 +100,13 @@ public final class AzureTdxVtpmVerifier {
       throw new VerificationException("td_quote.tee_type", "is not TDX: az-tdx-vtpm needs a TD quote");
     }
     TdReport body = q.tdReport();
-    DcapVerifier.verify(q, o.intelRoots(), o.clock());
+    List<Check> checks = new ArrayList<>(DcapVerifier.verifyReporting(q, o.intelRoots(), o.clock()).checks());
     Optional<TcbVerdict> tcb = Optional.empty();
     if (o.collateral().isPresent()) {
       IntelCollateral c = o.collateral().get().collateralFor(q);
       CollateralVerifier cv = CollateralVerifier.withRoots(o.intelRoots(), o.clock());
       tcb = Optional.of((o.allowMissingCrls() ? cv.allowingMissingCrls() : cv).verify(q, c));
+      checks.addAll(cv.checks(q, tcb.get()));
     }
     PlatformKind platform = q.pckChain().getLast().equals(DcapVerifier.intelRoot()) ? PlatformKind.HARDWARE : PlatformKind.SIMULATED;
 
@@ -114,9 +120,13 @@ public final class AzureTdxVtpmVerifier {
       throw new VerificationException("hcl_report.td_report", "the HCL report's TDREPORT is not the one the TD quote was made from");
     }
 
+    checks.add(Check.pass("hcl_runtime_claims", "SHA-256 of the HCL runtime claims (with the vTPM key) equals the TD quote's REPORT_DATA[0:32]"));
+    checks.add(Check.pass("hcl_report.td_report", "the HCL report's TDREPORT is the one the TD quote was made from"));
+
     Vtpm.verifySignature(hcl.akPub(), e.quoteMessage(), e.quoteSignature());
+    checks.add(Check.pass("tpm_quote.signature", "the TPM quote verifies (RSASSA-PKCS1-v1_5 SHA-256) with the attested HCLAkPub key"));
     TpmQuote quote = TpmQuote.parse(e.quoteMessage());
-    Vtpm.verifyPcrDigest(quote, e.pcrs());
-    return new Verified(q, platform, tcb, hcl, quote, e.pcrs());
+    checks.add(Check.pass("tpm_quote.pcr_digest", Vtpm.verifyPcrDigest(quote, e.pcrs())));
+    return new Verified(q, platform, tcb, hcl, quote, e.pcrs(), checks);
   }
 }

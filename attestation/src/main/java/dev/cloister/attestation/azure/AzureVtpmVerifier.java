@@ -1,6 +1,7 @@
 package dev.cloister.attestation.azure;
 
 import dev.cloister.attestation.AttestationException;
+import dev.cloister.attestation.Check;
 import dev.cloister.attestation.Octets;
 import dev.cloister.attestation.VerificationException;
 import dev.cloister.attestation.snp.abi.SnpReport;
@@ -9,6 +10,7 @@ import dev.cloister.attestation.snp.verify.SnpVerifier;
 import dev.cloister.attestation.snp.verify.VerifiedSnpReport;
 import dev.cloister.attestation.snp.verify.VerifyOptions;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -22,8 +24,17 @@ import java.util.List;
 public final class AzureVtpmVerifier {
   private AzureVtpmVerifier() {}
 
-  /** What verification established. */
-  public record Verified(VerifiedSnpReport snp, HclReport hcl, TpmQuote quote, List<Octets> pcrs) {}
+  /**
+   * What verification established.
+   *
+   * @param checks what verification did, in order: the SNP report's checks, then the HCL runtime
+   *     claims' binding, the TPM quote's signature and its PCR digest
+   */
+  public record Verified(VerifiedSnpReport snp, HclReport hcl, TpmQuote quote, List<Octets> pcrs, List<Check> checks) {
+    public Verified {
+      checks = List.copyOf(checks);
+    }
+  }
 
   public static Verified verify(AzureVtpmEvidence e, VerifyOptions snpOptions) throws AttestationException {
     HclReport hcl = HclReport.parse(e.hclReport());
@@ -35,7 +46,11 @@ public final class AzureVtpmVerifier {
     }
     TpmQuote quote = TpmQuote.parse(e.quoteMessage());
     Vtpm.verifySignature(hcl.akPub(), quote.message(), e.quoteSignature());
-    Vtpm.verifyPcrDigest(quote, e.pcrs());
-    return new Verified(snp, hcl, quote, e.pcrs());
+    String pcrDigest = Vtpm.verifyPcrDigest(quote, e.pcrs());
+    List<Check> checks = new ArrayList<>(snp.checks());
+    checks.add(Check.pass("hcl_runtime_claims", "SHA-256 of the HCL runtime claims (with the vTPM key) equals the SNP report's REPORT_DATA[0:32]"));
+    checks.add(Check.pass("tpm_quote.signature", "the TPM quote verifies (RSASSA-PKCS1-v1_5 SHA-256) with the attested HCLAkPub key"));
+    checks.add(Check.pass("tpm_quote.pcr_digest", pcrDigest));
+    return new Verified(snp, hcl, quote, e.pcrs(), checks);
   }
 }

@@ -104,10 +104,16 @@ final class Vtpm {
     }
   }
 
-  /** The quote's PCR digest recomputed from the supplied values of the selected SHA-256 PCRs, in selection order. */
-  static void verifyPcrDigest(TpmQuote quote, List<Octets> pcrs) throws VerificationException {
+  /**
+   * The quote's PCR digest recomputed from the supplied values of the selected SHA-256 PCRs, in
+   * selection order.
+   *
+   * @return what was checked, for the verifier's check list
+   */
+  static String verifyPcrDigest(TpmQuote quote, List<Octets> pcrs) throws VerificationException {
     try {
       MessageDigest d = MessageDigest.getInstance("SHA-256");
+      List<Integer> used = new java.util.ArrayList<>();
       for (TpmQuote.Selection sel : quote.selections()) {
         if (sel.hashAlg() != TpmQuote.TPM_ALG_SHA256) {
           throw new VerificationException("tpm_quote.pcr_select", "only the SHA-256 PCR bank is supported");
@@ -117,11 +123,13 @@ final class Vtpm {
             throw new VerificationException("tpm_quote.pcr_select", "PCR " + i + " selected but not supplied");
           }
           d.update(pcrs.get(i).toByteArray());
+          used.add(i);
         }
       }
       if (!quote.pcrDigest().contentEquals(d.digest())) {
         throw new VerificationException("tpm_quote.pcr_digest", "the supplied PCR values do not hash to the quoted digest");
       }
+      return "the supplied values of SHA-256 PCRs " + used + " hash to the quoted PCR digest";
     } catch (GeneralSecurityException ex) {
       throw new IllegalStateException(ex);
     }

@@ -2,6 +2,7 @@ package dev.cloister.attestation.dcap;
 
 import dev.cloister.attestation.AttestationException;
 import dev.cloister.attestation.Certificates;
+import dev.cloister.attestation.Check;
 import dev.cloister.attestation.VerificationException;
 import java.math.BigInteger;
 import java.security.AlgorithmParameters;
@@ -19,10 +20,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
-import org.bouncycastle.asn1.x500.RDN;
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x500.style.BCStyle;
-import org.bouncycastle.asn1.x500.style.IETFUtils;
+import java.util.Objects;
 
 /**
  * The cryptographic checks of a DCAP quote, in Intel's order: the PCK certificate chain to the
@@ -54,12 +52,12 @@ public final class DcapVerifier {
       throw new VerificationException("quote.pck_cert_chain.root", "'" + root.getSubjectX500Principal().getName() + "' is not a trusted Intel root");
     }
     // Intel's PckCertVerifier names each certificate's role; a chain whose roles are wrong is refused before any key is used.
-    if (!commonName(chain.getFirst()).contains("SGX PCK Certificate")) {
-      throw new VerificationException("quote.pck_cert.subject", "CN '" + commonName(chain.getFirst()) + "' is not an SGX PCK Certificate");
+    if (!Certificates.commonName(chain.getFirst()).contains("SGX PCK Certificate")) {
+      throw new VerificationException("quote.pck_cert.subject", "CN '" + Certificates.commonName(chain.getFirst()) + "' is not an SGX PCK Certificate");
     }
     for (int i = 1; i < chain.size() - 1; i++) {
-      if (!commonName(chain.get(i)).contains("CA")) {
-        throw new VerificationException("quote.pck_cert_chain[" + i + "].subject", "CN '" + commonName(chain.get(i)) + "' is not a PCK CA");
+      if (!Certificates.commonName(chain.get(i)).contains("CA")) {
+        throw new VerificationException("quote.pck_cert_chain[" + i + "].subject", "CN '" + Certificates.commonName(chain.get(i)) + "' is not a PCK CA");
       }
     }
     for (int i = chain.size() - 1; i >= 0; i--) {
@@ -98,10 +96,40 @@ public final class DcapVerifier {
     return q;
   }
 
-  /** The certificate's subject common name, or "" when it has none. */
-  public static String commonName(X509Certificate c) {
-    RDN[] cn = X500Name.getInstance(c.getSubjectX500Principal().getEncoded()).getRDNs(BCStyle.CN);
-    return cn.length == 0 ? "" : IETFUtils.valueToString(cn[0].getFirst().getValue());
+
+  /**
+   * A quote that verified, with the checks that established it.
+   *
+   * @param checks in order: the PCK chain (to which root, at which time), the QE report, the quote signature
+   */
+  public record Verified(DcapQuote quote, List<Check> checks) {
+    public Verified {
+      Objects.requireNonNull(quote, "quote");
+      checks = List.copyOf(checks);
+    }
+  }
+
+  /** {@link #verify(byte[], Clock)}, and what it checked, for a person to read. */
+  public static Verified verifyReporting(byte[] quote, Clock clock) throws AttestationException {
+    return verifyReporting(DcapQuote.parse(quote), List.of(INTEL_ROOT), clock);
+  }
+
+  /** {@link #verify(DcapQuote, List, Clock)}, and what it checked, for a person to read. */
+  public static Verified verifyReporting(DcapQuote q, List<X509Certificate> roots, Clock clock) throws AttestationException {
+    verify(q, roots, clock);
+    // verify() passed whole, so each step it takes held for this quote: name what each compared.
+    List<X509Certificate> chain = q.pckChain();
+    X509Certificate root = chain.getLast();
+    StringBuilder path = new StringBuilder("the PCK certificate '" + Certificates.commonName(chain.getFirst()) + "'");
+    for (X509Certificate c : chain.subList(1, chain.size() - 1)) {
+      path.append(" is signed by '").append(Certificates.commonName(c)).append("', which");
+    }
+    path.append(" is signed by the ").append(root.equals(INTEL_ROOT) ? "pinned Intel root '" : "configured root '")
+        .append(Certificates.commonName(root)).append("'; every certificate valid at ").append(clock.instant());
+    return new Verified(q, List.of(
+        Check.pass("pck_chain", path.toString()),
+        Check.pass("qe_report", "the QE report is signed by the PCK key and its report data is SHA-256 of the attestation key and QE authentication data"),
+        Check.pass("signature", "the quote is signed (ECDSA P-256) by its attestation key")));
   }
 
   private static boolean ecdsa(PublicKey key, byte[] data, byte[] rawSignature) {

@@ -4,12 +4,14 @@ import com.authlete.cose.COSEException;
 import com.authlete.cose.COSEVerifier;
 import dev.cloister.attestation.AttestationException;
 import dev.cloister.attestation.Certificates;
+import dev.cloister.attestation.Check;
 import dev.cloister.attestation.VerificationException;
 import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * Establishes that a Nitro attestation document is genuine: the CA bundle starts at a trusted AWS
@@ -62,5 +64,30 @@ public final class NitroVerifier {
       throw new VerificationException("nitro.signature", "COSE_Sign1 signature cannot be checked: " + e.getMessage());
     }
     return doc;
+  }
+
+  /**
+   * A document that verified, with the checks that established it.
+   *
+   * @param checks in order: the chain (to which root, through how many certificates), validity (at which time), the signature
+   */
+  public record Verified(NitroDocument document, List<Check> checks) {
+    public Verified {
+      Objects.requireNonNull(document, "document");
+      checks = List.copyOf(checks);
+    }
+  }
+
+  /** {@link #verify(byte[], Clock)}, and what it checked, for a person to read. */
+  public static Verified verifyReporting(byte[] document, Clock clock) throws AttestationException {
+    NitroDocument d = verify(document, clock);
+    Instant now = clock.instant();
+    // verify() passed whole, so each step it takes held for this document: name what each compared.
+    return new Verified(d, List.of(
+        Check.pass("chain", "the document's certificate '" + Certificates.commonName(d.certificate()) + "' chains through "
+            + (d.cabundle().size() - 1) + " CA bundle certificate(s) to the pinned AWS Nitro root '"
+            + Certificates.commonName(d.cabundle().getFirst()) + "' (SHA-256 " + AWS_ROOT_G1_SHA256 + ")"),
+        Check.pass("validity", "the root, " + (d.cabundle().size() - 1) + " CA bundle certificate(s) and the document's certificate valid at " + now),
+        Check.pass("signature", "COSE_Sign1 ES384 signature verifies with the document's certificate")));
   }
 }

@@ -4,12 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.cloister.attestation.AttestationException;
+import dev.cloister.attestation.Check;
 import dev.cloister.attestation.Octets;
 import dev.cloister.attestation.PlatformKind;
 import dev.cloister.attestation.VerificationException;
 import dev.cloister.attestation.snp.abi.ProductLine;
 import dev.cloister.attestation.snp.abi.SnpReport;
 import dev.cloister.attestation.snp.abi.TcbVersion;
+import dev.cloister.attestation.snp.verify.KdsCache;
 import dev.cloister.attestation.snp.verify.SnpEvidence;
 import dev.cloister.attestation.snp.verify.SnpVerifier;
 import dev.cloister.attestation.snp.verify.VekExtensions;
@@ -149,6 +151,32 @@ class SimulatedSnpPlatformTest {
     X509CRL forged = other.issueCrl(List.of(), at.minus(Duration.ofDays(1)), at.plus(Duration.ofDays(30)));
     assertThatThrownBy(() -> SnpVerifier.verify(e, trusting(at.toString()).toBuilder().crls(List.of(forged)).build()))
         .isInstanceOfSatisfying(VerificationException.class, x -> assertThat(x.field()).isEqualTo("crl.signature"));
+  }
+
+  /**
+   * Issue 11, defect 1: the revocation check names the CRL it used (the KDS cache's file, or a
+   * supplied one), its signer and its dates, and the time it was checked at.
+   */
+  @Test
+  void theRevocationCheckSaysWhichCrlWasCheckedAndWhen(@TempDir Path tmp) throws Exception {
+    SnpEvidence e = SnpEvidence.of(report(), platform.vcek());
+    Instant at = Instant.parse("2026-06-01T00:00:00Z");
+    Instant thisUpdate = Instant.parse("2026-05-31T00:00:00Z");
+    Instant nextUpdate = Instant.parse("2026-07-01T00:00:00Z");
+    X509CRL clean = platform.issueCrl(List.of(BigInteger.valueOf(99)), thisUpdate, nextUpdate);
+    Path crlFile = tmp.resolve("vcek/v1/Milan/crl");
+    Files.createDirectories(crlFile.getParent());
+    Files.write(crlFile, clean.getEncoded());
+    VerifyOptions cached = trusting(at.toString()).toBuilder().certificates(new KdsCache(tmp)).requireRevocationCheck(true).build();
+    String tail = "signed by Cloister simulated Milan's ARK 'ARK-Milan SIMULATED', this update 2026-05-31T00:00:00Z, next update "
+        + "2026-07-01T00:00:00Z, checked at 2026-06-01T00:00:00Z: neither 'SEV-Milan SIMULATED' nor the VCEK is revoked";
+    assertThat(SnpVerifier.verify(e, cached).checks())
+        .filteredOn(c -> c.name().equals("revocation"))
+        .containsExactly(Check.pass("revocation", "CRL (KDS cache " + crlFile + ") " + tail));
+    VerifyOptions supplied = trusting(at.toString()).toBuilder().crls(List.of(clean)).build();
+    assertThat(SnpVerifier.verify(e, supplied).checks())
+        .filteredOn(c -> c.name().equals("revocation"))
+        .containsExactly(Check.pass("revocation", "CRL (supplied) " + tail));
   }
 
   /** A report signed by the genuine VCEK whose fields contradict the certificate. */

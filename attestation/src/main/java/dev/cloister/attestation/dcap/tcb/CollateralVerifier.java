@@ -2,6 +2,8 @@ package dev.cloister.attestation.dcap.tcb;
 
 import dev.cloister.attestation.AttestationException;
 import dev.cloister.attestation.Certificates;
+import dev.cloister.attestation.Check;
+import dev.cloister.attestation.TrustTier;
 import dev.cloister.attestation.VerificationException;
 import dev.cloister.attestation.dcap.DcapQuote;
 import dev.cloister.attestation.dcap.DcapVerifier;
@@ -68,6 +70,23 @@ public final class CollateralVerifier {
   public VerifiedQuote verify(byte[] quote, IntelCollateral collateral) throws AttestationException {
     DcapQuote q = DcapVerifier.verify(DcapQuote.parse(quote), roots, clock);
     return new VerifiedQuote(q, verify(q, collateral));
+  }
+
+  /**
+   * What {@link #verify(DcapQuote, IntelCollateral)} checked to reach {@code v} for {@code quote}, for
+   * a person to read: the signed collateral and its currency, and whether Intel's CRLs were checked.
+   */
+  public List<Check> checks(DcapQuote quote, TcbVerdict v) {
+    Instant now = clock.instant();
+    String root = Certificates.commonName(quote.pckChain().getLast());
+    return List.of(
+        Check.pass("collateral", "TCB info (FMSPC " + v.fmspc() + ") and QE identity signed by the TCB Signing key under '" + root
+            + "', current at " + now + " (earliest next update " + v.collateralExpiry() + ")"),
+        v.revocationChecked()
+            ? Check.pass("collateral.revocation", "Intel's root CA CRL (signed by '" + root + "') and PCK CRL (signed by '"
+                + Certificates.commonName(quote.pckChain().get(1)) + "'), current at " + now
+                + ": no certificate of the PCK chain or the signing chains is revoked")
+            : new Check("collateral.revocation", TrustTier.NONE, "Intel's CRLs were not given: revocation not checked"));
   }
 
   /** @param quote a quote {@link DcapVerifier} has verified against the same roots */
@@ -195,8 +214,8 @@ public final class CollateralVerifier {
     }
     X509Certificate signing = chain.getFirst();
     X509Certificate root = trustedRoot(chain.getLast(), field);
-    if (!DcapVerifier.commonName(signing).contains("SGX TCB Signing")) {
-      throw new VerificationException(field + "[0]", "CN '" + DcapVerifier.commonName(signing) + "' is not the Intel SGX TCB Signing certificate");
+    if (!Certificates.commonName(signing).contains("SGX TCB Signing")) {
+      throw new VerificationException(field + "[0]", "CN '" + Certificates.commonName(signing) + "' is not the Intel SGX TCB Signing certificate");
     }
     if (!signing.getIssuerX500Principal().equals(root.getSubjectX500Principal())) {
       throw new VerificationException(field + "[0].issuer", "is '" + signing.getIssuerX500Principal().getName() + "', not the root CA");

@@ -4,7 +4,6 @@ import dev.cloister.attestation.Octets;
 import dev.cloister.attestation.VerificationException;
 import dev.cloister.attestation.snp.abi.ProductLine;
 import dev.cloister.attestation.snp.abi.TcbVersion;
-import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.util.Optional;
 
@@ -17,8 +16,8 @@ public interface CertificateSource {
   /** The VCEK for a chip at a TCB, if this source has it. */
   Optional<X509Certificate> vcek(ProductLine product, Octets hwid, TcbVersion tcb) throws VerificationException;
 
-  /** The product's CRL (signed by its ARK), if this source has it. */
-  Optional<X509CRL> crl(ProductLine product) throws VerificationException;
+  /** The product's CRL (signed by its ARK, which the verifier checks), if this source has it, with where it came from. */
+  Optional<SourcedCrl> crl(ProductLine product) throws VerificationException;
 
   /** A source with nothing in it. */
   static CertificateSource none() {
@@ -29,7 +28,7 @@ public interface CertificateSource {
       }
 
       @Override
-      public Optional<X509CRL> crl(ProductLine product) {
+      public Optional<SourcedCrl> crl(ProductLine product) {
         return Optional.empty();
       }
     };
@@ -46,8 +45,8 @@ public interface CertificateSource {
       }
 
       @Override
-      public Optional<X509CRL> crl(ProductLine product) throws VerificationException {
-        Optional<X509CRL> c = first.crl(product);
+      public Optional<SourcedCrl> crl(ProductLine product) throws VerificationException {
+        Optional<SourcedCrl> c = first.crl(product);
         return c.isPresent() ? c : next.crl(product);
       }
     };

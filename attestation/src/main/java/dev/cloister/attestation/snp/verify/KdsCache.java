@@ -47,13 +47,15 @@ public final class KdsCache implements CertificateSource {
   }
 
   @Override
-  public Optional<X509CRL> crl(ProductLine product) throws VerificationException {
-    Optional<byte[]> bytes = read(KdsPaths.crl(product));
+  public Optional<SourcedCrl> crl(ProductLine product) throws VerificationException {
+    String path = KdsPaths.crl(product);
+    Optional<byte[]> bytes = read(path);
     if (bytes.isEmpty()) {
       return Optional.empty();
     }
     try {
-      return Optional.of((X509CRL) CertificateFactory.getInstance("X.509").generateCRL(new ByteArrayInputStream(bytes.get())));
+      X509CRL crl = (X509CRL) CertificateFactory.getInstance("X.509").generateCRL(new ByteArrayInputStream(bytes.get()));
+      return Optional.of(new SourcedCrl(crl, "KDS cache " + root.resolve(path)));
     } catch (GeneralSecurityException e) {
       throw new VerificationException("kds_cache.crl", "cached CRL does not parse: " + e.getMessage(), e);
     }

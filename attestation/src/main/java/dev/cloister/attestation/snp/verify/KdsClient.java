@@ -78,13 +78,13 @@ public final class KdsClient implements CertificateSource {
   }
 
   @Override
-  public Optional<X509CRL> crl(ProductLine product) throws VerificationException {
+  public Optional<SourcedCrl> crl(ProductLine product) throws VerificationException {
     String path = KdsPaths.crl(product);
     byte[] body = fetch(path, "kds.crl");
     try {
       X509CRL crl = (X509CRL) CertificateFactory.getInstance("X.509").generateCRL(new ByteArrayInputStream(body));
       writeThrough(path, body);
-      return Optional.of(crl);
+      return Optional.of(new SourcedCrl(crl, "AMD KDS " + base.resolve(path)));
     } catch (GeneralSecurityException e) {
       throw new VerificationException("kds.crl", "KDS returned a CRL that does not parse", e);
     }

@@ -2,7 +2,9 @@ package dev.cloister.attestation.snp.verify;
 
 import dev.cloister.attestation.AttestationException;
 import dev.cloister.attestation.Certificates;
+import dev.cloister.attestation.Check;
 import dev.cloister.attestation.Octets;
+import dev.cloister.attestation.TrustTier;
 import dev.cloister.attestation.VerificationException;
 import dev.cloister.attestation.snp.abi.ProductLine;
 import dev.cloister.attestation.snp.abi.SigningKey;
@@ -79,11 +81,21 @@ public final class SnpVerifier {
     Certificates.requireValid(path.anchor().ark(), "ark", now);
     Certificates.requireValid(path.intermediate(), "intermediate", now);
     Certificates.requireValid(vek, "vek", now);
-    checkRevocation(path, vek, product, now);
+    String key = report.signingKey().name();
+    List<Check> revocation = checkRevocation(path, vek, key, product, now);
     checkSignature(report, info.key());
     bindTcb(report, ext, product);
-    bindChipId(report, ext, product);
-    return new VerifiedSnpReport(report, product, path.anchor().platform(), vek, ext, path.anchor(), now);
+    String chip = bindChipId(report, ext, product);
+    // Each check says what was compared with what, so a reader never has to trust a summary.
+    List<Check> checks = new ArrayList<>();
+    checks.add(Check.pass("signature", "ECDSA P-384 report signature verifies with the " + key + "'s key"));
+    checks.add(Check.pass("chain", key + " signed by '" + Certificates.commonName(path.intermediate()) + "', signed by the ARK '" + Certificates.commonName(path.anchor().ark())
+        + "' of trust anchor '" + path.anchor().name() + "'"));
+    checks.add(Check.pass("validity", "ARK, '" + Certificates.commonName(path.intermediate()) + "' and " + key + " valid at " + now));
+    checks.addAll(revocation);
+    checks.add(Check.pass("binding", "certificate product " + ext.productName() + " and TCB " + ext.tcb().parts(product)
+        + " match the report; " + chip));
+    return new VerifiedSnpReport(report, product, path.anchor().platform(), vek, ext, path.anchor(), now, checks);
   }
 
   private VekInfo vekInfo(X509Certificate vek) throws VerificationException {
@@ -206,13 +218,26 @@ public final class SnpVerifier {
     }
   }
 
-  private void checkRevocation(Path path, X509Certificate vek, ProductLine product, Instant now) throws VerificationException {
-    List<X509CRL> crls = new ArrayList<>(options.crls());
+  /**
+   * Checks the VEK and its intermediate against every CRL from the anchor's ARK, supplied or from
+   * the certificate source, and says which CRL was checked at which time. A CRL from any other
+   * issuer is reported as not used: it can say nothing about AMD's certificates.
+   */
+  private List<Check> checkRevocation(Path path, X509Certificate vek, String key, ProductLine product, Instant now) throws VerificationException {
+    List<SourcedCrl> crls = new ArrayList<>();
+    for (X509CRL crl : options.crls()) {
+      crls.add(new SourcedCrl(crl, "supplied"));
+    }
     options.certificates().crl(product).ifPresent(crls::add);
-    X509Certificate ark = path.anchor().ark();
+    TrustAnchor anchor = path.anchor();
+    X509Certificate ark = anchor.ark();
+    List<Check> out = new ArrayList<>();
     boolean checked = false;
-    for (X509CRL crl : crls) {
+    for (SourcedCrl sourced : crls) {
+      X509CRL crl = sourced.crl();
       if (!crl.getIssuerX500Principal().equals(ark.getSubjectX500Principal())) {
+        out.add(new Check("crl", TrustTier.NONE, "CRL (" + sourced.origin() + ") issued by '" + crl.getIssuerX500Principal().getName()
+            + "' is not from " + anchor.name() + "'s ARK '" + Certificates.commonName(ark) + "': not used"));
         continue;
       }
       try {
@@ -229,10 +254,18 @@ public final class SnpVerifier {
       revoked(crl, path.intermediate(), "intermediate");
       revoked(crl, vek, "vek");
       checked = true;
+      out.add(Check.pass("revocation", "CRL (" + sourced.origin() + ") signed by " + anchor.name() + "'s ARK '" + Certificates.commonName(ark)
+          + "', this update " + crl.getThisUpdate().toInstant()
+          + (crl.getNextUpdate() == null ? "" : ", next update " + crl.getNextUpdate().toInstant())
+          + ", checked at " + now + ": neither '" + Certificates.commonName(path.intermediate()) + "' nor the " + key + " is revoked"));
     }
     if (!checked && options.requireRevocationCheck()) {
-      throw new VerificationException("crl", "a revocation check is required and no CRL signed by " + path.anchor().name() + "'s ARK is available");
+      throw new VerificationException("crl", "a revocation check is required and no CRL signed by " + anchor.name() + "'s ARK is available");
     }
+    if (!checked) {
+      out.add(new Check("revocation", TrustTier.NONE, "no CRL signed by " + anchor.name() + "'s ARK was supplied or found: revocation not checked"));
+    }
+    return out;
   }
 
   private static void revoked(X509CRL crl, X509Certificate c, String field) throws VerificationException {
@@ -269,16 +302,17 @@ public final class SnpVerifier {
     }
   }
 
-  private static void bindChipId(SnpReport report, VekExtensions ext, ProductLine product) throws VerificationException {
+  /** What the chip binding compared, for the check's detail. */
+  private static String bindChipId(SnpReport report, VekExtensions ext, ProductLine product) throws VerificationException {
     Octets chipId = report.chipId();
     if (report.maskChipKey()) {
       if (!chipId.isAllZero()) {
         throw new VerificationException("report.chip_id", "MASK_CHIP_KEY is set but the chip ID is not zero");
       }
-      return;
+      return "CHIP_ID masked (MASK_CHIP_KEY) and zero, not compared";
     }
     if (ext.hwid().isEmpty()) {
-      return; // a VLEK names a cloud provider, not a chip
+      return "a VLEK names a cloud provider, not a chip: CHIP_ID not compared";
     }
     Octets hwid = ext.hwid().get();
     byte[] id = chipId.toByteArray();
@@ -286,5 +320,6 @@ public final class SnpVerifier {
     if (!hwid.contentEquals(comparable)) {
       throw new VerificationException("report.chip_id", "CHIP_ID " + chipId.hex() + " differs from the certificate's hwID " + hwid.hex());
     }
+    return "CHIP_ID equals the certificate's hwID";
   }
 }

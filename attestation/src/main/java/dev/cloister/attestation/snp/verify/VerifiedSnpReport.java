@@ -1,10 +1,12 @@
 package dev.cloister.attestation.snp.verify;
 
+import dev.cloister.attestation.Check;
 import dev.cloister.attestation.PlatformKind;
 import dev.cloister.attestation.snp.abi.ProductLine;
 import dev.cloister.attestation.snp.abi.SnpReport;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
+import java.util.List;
 
 /**
  * A report whose signature, certificate chain, validity and certificate-to-report binding have
@@ -18,6 +20,8 @@ import java.time.Instant;
  * @param extensions the VEK's AMD extensions
  * @param anchor the trust anchor the chain ended in
  * @param verifiedAt the time at which validity periods were checked
+ * @param checks what verification did, in order: signature, chain (to which root), validity (at
+ *     which time), revocation (which CRL, from where, or that none was checked), binding
  */
 public record VerifiedSnpReport(
     SnpReport report,
@@ -26,4 +30,9 @@ public record VerifiedSnpReport(
     X509Certificate vek,
     VekExtensions extensions,
     TrustAnchor anchor,
-    Instant verifiedAt) {}
+    Instant verifiedAt,
+    List<Check> checks) {
+  public VerifiedSnpReport {
+    checks = List.copyOf(checks);
+  }
+}

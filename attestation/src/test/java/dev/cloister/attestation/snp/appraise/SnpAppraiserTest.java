@@ -127,7 +127,7 @@ class SnpAppraiserTest {
   void simulatedPlatformIsRefusedUnlessAllowed() throws Exception {
     VerifiedSnpReport real = milan();
     VerifiedSnpReport sim = new VerifiedSnpReport(real.report(), real.product(), PlatformKind.SIMULATED, real.vek(),
-        real.extensions(), real.anchor(), real.verifiedAt());
+        real.extensions(), real.anchor(), real.verifiedAt(), real.checks());
     assertThat(SnpAppraiser.appraise(sim, good().build()).firstFailure()).map(Check::name).contains("platform");
     assertThat(SnpAppraiser.appraise(sim, good().allowSimulated(true).build()).status()).isEqualTo(TrustTier.AFFIRMING);
     assertThat(SnpAppraiser.appraise(sim, good().allowSimulated(true).build()).claims()).containsEntry("platform", "simulated");

@@ -235,4 +235,38 @@ class SnpVerifierTest {
         .isEqualTo("https://kdsintf.amd.com/vcek/v1/Milan/" + r.chipId().hex() + "?blSPL=02&teeSPL=00&snpSPL=05&ucodeSPL=68");
     assertThat(new KdsCache(dir).vcek(ProductLine.MILAN, r.chipId(), r.reportedTcb())).isPresent();
   }
+
+  /**
+   * Issue 11, defect 1: a CRL from another issuer (Intel's SGX Root CA CRL from dcap-rs@d847b8f
+   * data/intel_root_ca_crl.der, INDEX.md section 2) says nothing about AMD's certificates. It is
+   * reported as not used, revocation as not checked, and a required check fails naming the ARK.
+   */
+  @Test
+  void aCrlFromAnotherIssuerIsNotARevocationCheck() throws Exception {
+    java.security.cert.X509CRL intel = (java.security.cert.X509CRL) java.security.cert.CertificateFactory.getInstance("X.509")
+        .generateCRL(new java.io.ByteArrayInputStream(Vectors.read("dcap-rs/data/intel_root_ca_crl.der")));
+    VerifyOptions options = at("2023-07-01T00:00:00Z").toBuilder().crls(List.of(intel)).build();
+    VerifiedSnpReport v = SnpVerifier.verify(goSevGuest(), options);
+    assertThat(v.checks()).extracting(c -> c.name() + " " + c.outcome().label() + " " + c.detail())
+        .contains("crl none CRL (supplied) issued by 'C=US,ST=CA,L=Santa Clara,O=Intel Corporation,CN=Intel SGX Root CA'"
+                + " is not from AMD Milan's ARK 'ARK-Milan': not used",
+            "revocation none no CRL signed by AMD Milan's ARK was supplied or found: revocation not checked")
+        .noneMatch(line -> line.startsWith("revocation affirming"));
+    assertThatThrownBy(() -> SnpVerifier.verify(goSevGuest(), options.toBuilder().requireRevocationCheck(true).build()))
+        .isInstanceOfSatisfying(VerificationException.class, e -> assertThat(e.getMessage())
+            .isEqualTo("crl: a revocation check is required and no CRL signed by AMD Milan's ARK is available"));
+  }
+
+  /** Every check names what it compared: AMD's certificate names (go-sev-guest's Milan chain) and the time. */
+  @Test
+  void checksNameTheRootTheKeyAndTheTime() throws Exception {
+    VerifiedSnpReport v = SnpVerifier.verify(goSevGuest(), at("2023-07-01T00:00:00Z"));
+    assertThat(v.checks()).extracting(c -> c.name() + ": " + c.detail()).containsExactly(
+        "signature: ECDSA P-384 report signature verifies with the VCEK's key",
+        "chain: VCEK signed by 'SEV-Milan', signed by the ARK 'ARK-Milan' of trust anchor 'AMD Milan'",
+        "validity: ARK, 'SEV-Milan' and VCEK valid at 2023-07-01T00:00:00Z",
+        "revocation: no CRL signed by AMD Milan's ARK was supplied or found: revocation not checked",
+        // reported_tcb bl=2 tee=0 snp=5 ucode=68 (INDEX.md, go-sev-guest's attestation.bin)
+        "binding: certificate product Milan-B0 and TCB bl=2 tee=0 snp=5 ucode=68 match the report; CHIP_ID equals the certificate's hwID");
+  }
 }
