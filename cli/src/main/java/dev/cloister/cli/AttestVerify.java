@@ -10,6 +10,7 @@ import dev.cloister.attestation.azure.AzureVtpmEvidence;
 import dev.cloister.attestation.azure.AzureVtpmVerifier;
 import dev.cloister.attestation.dcap.DcapQuote;
 import dev.cloister.attestation.dcap.DcapVerifier;
+import dev.cloister.attestation.dcap.VerifiedDcapQuote;
 import dev.cloister.attestation.dcap.evidence.SgxEvidence;
 import dev.cloister.attestation.dcap.evidence.TdxEvidence;
 import dev.cloister.attestation.dcap.appraise.DcapAppraiser;
@@ -24,9 +25,8 @@ import dev.cloister.attestation.dcap.tcb.CollateralSource;
 import dev.cloister.attestation.dcap.tcb.CollateralVerifier;
 import dev.cloister.attestation.dcap.tcb.TcbVerdict;
 import dev.cloister.attestation.nitro.NitroAppraiser;
-import dev.cloister.attestation.nitro.NitroDocument;
 import dev.cloister.attestation.nitro.NitroVerifier;
-import dev.cloister.attestation.PlatformKind;
+import dev.cloister.attestation.nitro.VerifiedNitroDocument;
 import dev.cloister.attestation.TrustTier;
 import dev.cloister.attestation.snp.abi.ProductLine;
 import dev.cloister.attestation.snp.appraise.SnpAppraisalOptions;
@@ -263,7 +263,7 @@ final class AttestVerify implements Callable<Integer> {
 
   private Verdict nitro(byte[] bytes, List<Check> checks) throws AttestationException {
     Clock clock = clock();
-    NitroDocument d = NitroVerifier.verify(bytes, clock);
+    VerifiedNitroDocument d = NitroVerifier.verify(bytes, clock);
     checks.add(Check.pass("chain", "the document's certificate chains to the pinned AWS Nitro root"));
     checks.add(Check.pass("validity", "every certificate valid at " + clock.instant()));
     checks.add(Check.pass("signature", "COSE_Sign1 ES384 signature verifies with the document's certificate"));
@@ -318,7 +318,8 @@ final class AttestVerify implements Callable<Integer> {
         quote = SgxEvidence.decode(bytes).quote();
       }
     }
-    DcapQuote q = DcapVerifier.verify(quote, clock);
+    VerifiedDcapQuote v = DcapVerifier.verify(quote, clock);
+    DcapQuote q = v.quote();
     if (q.tdx() != (f == EvidenceFormat.TDX)) {
       throw new MalformedEvidenceException("quote.tee_type", "a " + (q.tdx() ? "TDX" : "SGX") + " quote, not " + f.label());
     }
@@ -338,9 +339,9 @@ final class AttestVerify implements Callable<Integer> {
       if (eventLog.isPresent()) {
         o.eventLog(CcelEventLog.parse(eventLog.get()));
       }
-      result = DcapAppraiser.appraise(q, PlatformKind.HARDWARE, tcb, o.build());
+      result = DcapAppraiser.appraise(v, tcb, o.build());
     } else {
-      result = DcapAppraiser.appraise(q, PlatformKind.HARDWARE, tcb, SgxAppraisalOptions.builder().tcb(tcbPolicy).build());
+      result = DcapAppraiser.appraise(v, tcb, SgxAppraisalOptions.builder().tcb(tcbPolicy).build());
     }
     // tcb_status and advisory_ids are always shown for Intel, null and empty when not evaluated.
     Map<String, Object> claims = new java.util.LinkedHashMap<>(result.claims());

@@ -6,6 +6,7 @@ import dev.cloister.attestation.PlatformKind;
 import dev.cloister.attestation.VerificationException;
 import dev.cloister.attestation.dcap.DcapQuote;
 import dev.cloister.attestation.dcap.DcapVerifier;
+import dev.cloister.attestation.dcap.VerifiedDcapQuote;
 import dev.cloister.attestation.dcap.abi.TdReport;
 import dev.cloister.attestation.dcap.tcb.CollateralSource;
 import dev.cloister.attestation.dcap.tcb.CollateralVerifier;
@@ -71,21 +72,51 @@ public final class AzureTdxVtpmVerifier {
     }
   }
 
-  /**
-   * What verification established.
-   *
-   * @param platform hardware when the PCK chain ends at Intel's pinned root, simulated for any other configured root
-   * @param tcb Intel's TCB verdict, present exactly when collateral was given and verified
-   * @param pcrs the 24 SHA-256 PCR values the quote's digest covers
-   */
-  public record Verified(DcapQuote tdQuote, PlatformKind platform, Optional<TcbVerdict> tcb, HclReport hcl, TpmQuote quote, List<Octets> pcrs) {
-    public Verified {
-      Objects.requireNonNull(tdQuote, "tdQuote");
-      Objects.requireNonNull(platform, "platform");
-      Objects.requireNonNull(tcb, "tcb");
-      Objects.requireNonNull(hcl, "hcl");
-      Objects.requireNonNull(quote, "quote");
-      pcrs = List.copyOf(pcrs);
+  /** What verification established; only {@link #verify} builds one, so appraisal never sees unverified parts. */
+  public static final class Verified {
+    private final VerifiedDcapQuote tdQuote;
+    private final Optional<TcbVerdict> tcb;
+    private final HclReport hcl;
+    private final TpmQuote quote;
+    private final List<Octets> pcrs;
+
+    private Verified(VerifiedDcapQuote tdQuote, Optional<TcbVerdict> tcb, HclReport hcl, TpmQuote quote, List<Octets> pcrs) {
+      this.tdQuote = Objects.requireNonNull(tdQuote, "tdQuote");
+      this.tcb = Objects.requireNonNull(tcb, "tcb");
+      this.hcl = Objects.requireNonNull(hcl, "hcl");
+      this.quote = Objects.requireNonNull(quote, "quote");
+      this.pcrs = List.copyOf(pcrs);
+    }
+
+    public DcapQuote tdQuote() {
+      return tdQuote.quote();
+    }
+
+    public VerifiedDcapQuote verifiedQuote() {
+      return tdQuote;
+    }
+
+    /** Hardware when the PCK chain ends at Intel's pinned root, simulated for any other configured root. */
+    public PlatformKind platform() {
+      return tdQuote.platform();
+    }
+
+    /** Intel's TCB verdict, present exactly when collateral was given and verified. */
+    public Optional<TcbVerdict> tcb() {
+      return tcb;
+    }
+
+    public HclReport hcl() {
+      return hcl;
+    }
+
+    public TpmQuote quote() {
+      return quote;
+    }
+
+    /** The 24 SHA-256 PCR values the quote's digest covers. */
+    public List<Octets> pcrs() {
+      return pcrs;
     }
   }
 
@@ -95,14 +126,13 @@ public final class AzureTdxVtpmVerifier {
       throw new VerificationException("td_quote.tee_type", "is not TDX: az-tdx-vtpm needs a TD quote");
     }
     TdReport body = q.tdReport();
-    DcapVerifier.verify(q, o.intelRoots(), o.clock());
+    VerifiedDcapQuote verified = DcapVerifier.verify(q, o.intelRoots(), o.clock());
     Optional<TcbVerdict> tcb = Optional.empty();
     if (o.collateral().isPresent()) {
       IntelCollateral c = o.collateral().get().collateralFor(q);
       CollateralVerifier cv = CollateralVerifier.withRoots(o.intelRoots(), o.clock());
       tcb = Optional.of((o.allowMissingCrls() ? cv.allowingMissingCrls() : cv).verify(q, c));
     }
-    PlatformKind platform = q.pckChain().getLast().equals(DcapVerifier.intelRoot()) ? PlatformKind.HARDWARE : PlatformKind.SIMULATED;
 
     HclReport hcl = HclReport.parse(e.hclReport());
     byte[] hclTd = hcl.td().quoteBody();
@@ -117,6 +147,6 @@ public final class AzureTdxVtpmVerifier {
     Vtpm.verifySignature(hcl.akPub(), e.quoteMessage(), e.quoteSignature());
     TpmQuote quote = TpmQuote.parse(e.quoteMessage());
     Vtpm.verifyPcrDigest(quote, e.pcrs());
-    return new Verified(q, platform, tcb, hcl, quote, e.pcrs());
+    return new Verified(verified, tcb, hcl, quote, e.pcrs());
   }
 }

@@ -22,8 +22,36 @@ import java.util.List;
 public final class AzureVtpmVerifier {
   private AzureVtpmVerifier() {}
 
-  /** What verification established. */
-  public record Verified(VerifiedSnpReport snp, HclReport hcl, TpmQuote quote, List<Octets> pcrs) {}
+  /** What verification established; only {@link #verify} builds one, so appraisal never sees unverified parts. */
+  public static final class Verified {
+    private final VerifiedSnpReport snp;
+    private final HclReport hcl;
+    private final TpmQuote quote;
+    private final List<Octets> pcrs;
+
+    private Verified(VerifiedSnpReport snp, HclReport hcl, TpmQuote quote, List<Octets> pcrs) {
+      this.snp = snp;
+      this.hcl = hcl;
+      this.quote = quote;
+      this.pcrs = List.copyOf(pcrs);
+    }
+
+    public VerifiedSnpReport snp() {
+      return snp;
+    }
+
+    public HclReport hcl() {
+      return hcl;
+    }
+
+    public TpmQuote quote() {
+      return quote;
+    }
+
+    public List<Octets> pcrs() {
+      return pcrs;
+    }
+  }
 
   public static Verified verify(AzureVtpmEvidence e, VerifyOptions snpOptions) throws AttestationException {
     HclReport hcl = HclReport.parse(e.hclReport());

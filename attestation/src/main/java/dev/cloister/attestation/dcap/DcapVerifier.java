@@ -37,11 +37,15 @@ public final class DcapVerifier {
     return INTEL_ROOT;
   }
 
-  public static DcapQuote verify(byte[] quote, Clock clock) throws AttestationException {
+  public static VerifiedDcapQuote verify(byte[] quote, Clock clock) throws AttestationException {
     return verify(DcapQuote.parse(quote), List.of(INTEL_ROOT), clock);
   }
 
-  public static DcapQuote verify(DcapQuote q, List<X509Certificate> roots, Clock clock) throws AttestationException {
+  /**
+   * @param roots the roots the PCK chain may end in; the result is labelled hardware only for Intel's
+   *     pinned root, so adding another (a test's, a private PCCS's) can never make its quotes hardware
+   */
+  public static VerifiedDcapQuote verify(DcapQuote q, List<X509Certificate> roots, Clock clock) throws AttestationException {
     Instant now = clock.instant();
     List<X509Certificate> chain = q.pckChain();
     X509Certificate root = chain.getLast();
@@ -77,7 +81,7 @@ public final class DcapVerifier {
     if (!ecdsa(rawP256(q.attestationKey()), q.signedRegion(), q.quoteSignature())) {
       throw new VerificationException("quote.signature", "the quote is not signed by its attestation key");
     }
-    return q;
+    return new VerifiedDcapQuote(q, root, now);
   }
 
   private static boolean ecdsa(PublicKey key, byte[] data, byte[] rawSignature) {

@@ -28,11 +28,15 @@ public final class NitroVerifier {
   }
 
   /** Verifies with the embedded AWS root. */
-  public static NitroDocument verify(byte[] document, Clock clock) throws AttestationException {
+  public static VerifiedNitroDocument verify(byte[] document, Clock clock) throws AttestationException {
     return verify(NitroDocument.parse(document), List.of(AWS_ROOT), clock);
   }
 
-  public static NitroDocument verify(NitroDocument doc, List<X509Certificate> roots, Clock clock) throws AttestationException {
+  /**
+   * @param roots the roots the CA bundle may start at; the result is labelled hardware only for AWS's
+   *     pinned root, so adding another can never make its documents hardware
+   */
+  public static VerifiedNitroDocument verify(NitroDocument doc, List<X509Certificate> roots, Clock clock) throws AttestationException {
     Instant now = clock.instant();
     X509Certificate root = doc.cabundle().getFirst();
     if (roots.stream().noneMatch(r -> r.equals(root))) {
@@ -61,6 +65,6 @@ public final class NitroVerifier {
     } catch (COSEException e) {
       throw new VerificationException("nitro.signature", "COSE_Sign1 signature cannot be checked: " + e.getMessage());
     }
-    return doc;
+    return new VerifiedNitroDocument(doc, root, now);
   }
 }

@@ -83,7 +83,7 @@ public final class SnpVerifier {
     checkSignature(report, info.key());
     bindTcb(report, ext, product);
     bindChipId(report, ext, product);
-    return new VerifiedSnpReport(report, product, path.anchor().platform(), vek, ext, path.anchor(), now);
+    return new VerifiedSnpReport(report, product, vek, ext, path.anchor(), now);
   }
 
   private VekInfo vekInfo(X509Certificate vek) throws VerificationException {

@@ -124,16 +124,6 @@ class SnpAppraiserTest {
   }
 
   @Test
-  void simulatedPlatformIsRefusedUnlessAllowed() throws Exception {
-    VerifiedSnpReport real = milan();
-    VerifiedSnpReport sim = new VerifiedSnpReport(real.report(), real.product(), PlatformKind.SIMULATED, real.vek(),
-        real.extensions(), real.anchor(), real.verifiedAt());
-    assertThat(SnpAppraiser.appraise(sim, good().build()).firstFailure()).map(Check::name).contains("platform");
-    assertThat(SnpAppraiser.appraise(sim, good().allowSimulated(true).build()).status()).isEqualTo(TrustTier.AFFIRMING);
-    assertThat(SnpAppraiser.appraise(sim, good().allowSimulated(true).build()).claims()).containsEntry("platform", "simulated");
-  }
-
-  @Test
   void claimsCarryEveryFieldTheCliPromises() throws Exception {
     var claims = SnpAppraiser.appraise(milan(), good().build()).claims();
     assertThat(claims).containsKeys("measurement", "report_data", "host_data", "chip_id", "vmpl", "policy", "reported_tcb", "product", "platform");
