@@ -80,9 +80,11 @@ public final class SnpVerifier {
     Certificates.requireValid(path.intermediate(), "intermediate", now);
     Certificates.requireValid(vek, "vek", now);
     checkRevocation(path, vek, product, now);
-    checkSignature(report, info.key());
+    // The certificate-to-report bindings first, as Trustee does: a report altered there fails on
+    // the field that differs ("SNP version mismatch") rather than only on the signature.
     bindTcb(report, ext, product);
     bindChipId(report, ext, product);
+    checkSignature(report, info.key());
     return new VerifiedSnpReport(report, product, vek, ext, path.anchor(), now);
   }
 
