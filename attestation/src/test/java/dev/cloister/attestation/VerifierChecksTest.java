@@ -36,13 +36,13 @@ class VerifierChecksTest {
 
     CollateralVerifier cv = CollateralVerifier.intel(clock);
     IntelCollateral collateral = IntelCollateral.fromDcapQvlJson(Vectors.read("dcap-qvl/sample/tdx_quote_collateral.json"));
-    TcbVerdict tcb = cv.verify(v.quote(), collateral);
-    assertThat(cv.checks(v.quote(), tcb)).extracting(Check::name, Check::outcome)
+    TcbVerdict tcb = cv.verify(v.quote().quote(), collateral);
+    assertThat(cv.checks(v.quote().quote(), tcb)).extracting(Check::name, Check::outcome)
         .containsExactly(org.assertj.core.groups.Tuple.tuple("collateral", TrustTier.AFFIRMING),
             org.assertj.core.groups.Tuple.tuple("collateral.revocation", TrustTier.AFFIRMING));
-    assertThat(cv.checks(v.quote(), tcb).getFirst().detail())
+    assertThat(cv.checks(v.quote().quote(), tcb).getFirst().detail())
         .startsWith("TCB info (FMSPC b0c06f000000) and QE identity signed by the TCB Signing key under 'Intel SGX Root CA', current at 2025-07-19T10:00:34Z");
-    assertThat(cv.checks(v.quote(), tcb).get(1).detail()).contains("current at 2025-07-19T10:00:34Z");
+    assertThat(cv.checks(v.quote().quote(), tcb).get(1).detail()).contains("current at 2025-07-19T10:00:34Z");
   }
 
   // evervault/attestation-doc-validation@084ba28 test-data/beta/valid-attestation-doc-bytes, valid

@@ -10,6 +10,7 @@ import dev.cloister.attestation.azure.AzureVtpmEvidence;
 import dev.cloister.attestation.azure.AzureVtpmVerifier;
 import dev.cloister.attestation.dcap.DcapQuote;
 import dev.cloister.attestation.dcap.DcapVerifier;
+import dev.cloister.attestation.dcap.VerifiedDcapQuote;
 import dev.cloister.attestation.dcap.evidence.SgxEvidence;
 import dev.cloister.attestation.dcap.evidence.TdxEvidence;
 import dev.cloister.attestation.dcap.appraise.DcapAppraiser;
@@ -24,9 +25,8 @@ import dev.cloister.attestation.dcap.tcb.CollateralSource;
 import dev.cloister.attestation.dcap.tcb.CollateralVerifier;
 import dev.cloister.attestation.dcap.tcb.TcbVerdict;
 import dev.cloister.attestation.nitro.NitroAppraiser;
-import dev.cloister.attestation.nitro.NitroDocument;
 import dev.cloister.attestation.nitro.NitroVerifier;
-import dev.cloister.attestation.PlatformKind;
+import dev.cloister.attestation.nitro.VerifiedNitroDocument;
 import dev.cloister.attestation.TrustTier;
 import dev.cloister.attestation.snp.abi.ProductLine;
 import dev.cloister.attestation.snp.appraise.SnpAppraisalOptions;
@@ -261,7 +261,7 @@ final class AttestVerify implements Callable<Integer> {
   private Verdict nitro(byte[] bytes, List<Check> checks) throws AttestationException {
     Clock clock = clock();
     NitroVerifier.Verified verified = NitroVerifier.verifyReporting(bytes, clock);
-    NitroDocument d = verified.document();
+    VerifiedNitroDocument d = verified.document();
     checks.addAll(verified.checks());
     if (verifyOnly) {
       return new Verdict(NitroAppraiser.FORMAT, TrustTier.AFFIRMING, null, checks, NitroAppraiser.claims(d));
@@ -309,7 +309,8 @@ final class AttestVerify implements Callable<Integer> {
       }
     }
     DcapVerifier.Verified verified = DcapVerifier.verifyReporting(quote, clock);
-    DcapQuote q = verified.quote();
+    VerifiedDcapQuote v = verified.quote();
+    DcapQuote q = v.quote();
     if (q.tdx() != (f == EvidenceFormat.TDX)) {
       throw new MalformedEvidenceException("quote.tee_type", "a " + (q.tdx() ? "TDX" : "SGX") + " quote, not " + f.label());
     }
@@ -328,9 +329,9 @@ final class AttestVerify implements Callable<Integer> {
       if (eventLog.isPresent()) {
         o.eventLog(CcelEventLog.parse(eventLog.get()));
       }
-      result = DcapAppraiser.appraise(q, PlatformKind.HARDWARE, tcb, o.build());
+      result = DcapAppraiser.appraise(v, tcb, o.build());
     } else {
-      result = DcapAppraiser.appraise(q, PlatformKind.HARDWARE, tcb, SgxAppraisalOptions.builder().tcb(tcbPolicy).build());
+      result = DcapAppraiser.appraise(v, tcb, SgxAppraisalOptions.builder().tcb(tcbPolicy).build());
     }
     // tcb_status and advisory_ids are always shown for Intel, null and empty when not evaluated.
     Map<String, Object> claims = new java.util.LinkedHashMap<>(result.claims());

@@ -27,6 +27,9 @@ import java.util.Optional;
 public final class AzureTdxVtpmAppraiser {
   public static final String FORMAT = "az-tdx-vtpm";
 
+  /** This appraiser's capability to build results (see {@link AttestationResult#minter}). */
+  private static final AttestationResult.Minter RESULTS = AttestationResult.minter(java.lang.invoke.MethodHandles.lookup());
+
   private AzureTdxVtpmAppraiser() {}
 
   /**
@@ -47,11 +50,11 @@ public final class AzureTdxVtpmAppraiser {
   }
 
   public static AttestationResult appraise(AzureTdxVtpmVerifier.Verified v, Options o) {
-    AttestationResult td = DcapAppraiser.appraise(v.tdQuote(), v.platform(), v.tcb(), o.tdx());
+    AttestationResult td = DcapAppraiser.appraise(v.verifiedQuote(), v.tcb(), o.tdx());
     Map<String, Object> claims = new LinkedHashMap<>(td.claims());
     List<Check> checks = new ArrayList<>(td.checks());
     Vtpm.appraise(v.quote(), v.pcrs(), o.nonce(), o.pcrs(), claims, checks);
-    return AttestationResult.of(FORMAT, v.platform(), claims, checks);
+    return RESULTS.of(FORMAT, v.platform(), claims, checks);
   }
 
   /**

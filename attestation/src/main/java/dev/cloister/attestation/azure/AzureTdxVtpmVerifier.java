@@ -7,6 +7,7 @@ import dev.cloister.attestation.PlatformKind;
 import dev.cloister.attestation.VerificationException;
 import dev.cloister.attestation.dcap.DcapQuote;
 import dev.cloister.attestation.dcap.DcapVerifier;
+import dev.cloister.attestation.dcap.VerifiedDcapQuote;
 import dev.cloister.attestation.dcap.abi.TdReport;
 import dev.cloister.attestation.dcap.tcb.CollateralSource;
 import dev.cloister.attestation.dcap.tcb.CollateralVerifier;
@@ -73,24 +74,59 @@ public final class AzureTdxVtpmVerifier {
     }
   }
 
-  /**
-   * What verification established.
-   *
-   * @param platform hardware when the PCK chain ends at Intel's pinned root, simulated for any other configured root
-   * @param tcb Intel's TCB verdict, present exactly when collateral was given and verified
-   * @param pcrs the 24 SHA-256 PCR values the quote's digest covers
-   * @param checks what verification did, in the order above
-   */
-  public record Verified(DcapQuote tdQuote, PlatformKind platform, Optional<TcbVerdict> tcb, HclReport hcl, TpmQuote quote, List<Octets> pcrs,
-      List<Check> checks) {
-    public Verified {
-      Objects.requireNonNull(tdQuote, "tdQuote");
-      Objects.requireNonNull(platform, "platform");
-      Objects.requireNonNull(tcb, "tcb");
-      Objects.requireNonNull(hcl, "hcl");
-      Objects.requireNonNull(quote, "quote");
-      pcrs = List.copyOf(pcrs);
-      checks = List.copyOf(checks);
+  /** What verification established; only {@link #verify} builds one, so appraisal never sees unverified parts. */
+  public static final class Verified {
+    private final VerifiedDcapQuote tdQuote;
+    private final Optional<TcbVerdict> tcb;
+    private final HclReport hcl;
+    private final TpmQuote quote;
+    private final List<Octets> pcrs;
+    private final List<Check> checks;
+
+    private Verified(VerifiedDcapQuote tdQuote, Optional<TcbVerdict> tcb, HclReport hcl, TpmQuote quote, List<Octets> pcrs,
+        List<Check> checks) {
+      this.tdQuote = Objects.requireNonNull(tdQuote, "tdQuote");
+      this.tcb = Objects.requireNonNull(tcb, "tcb");
+      this.hcl = Objects.requireNonNull(hcl, "hcl");
+      this.quote = Objects.requireNonNull(quote, "quote");
+      this.pcrs = List.copyOf(pcrs);
+      this.checks = List.copyOf(checks);
+    }
+
+    public DcapQuote tdQuote() {
+      return tdQuote.quote();
+    }
+
+    public VerifiedDcapQuote verifiedQuote() {
+      return tdQuote;
+    }
+
+    /** Hardware when the PCK chain ends at Intel's pinned root, simulated for any other configured root. */
+    public PlatformKind platform() {
+      return tdQuote.platform();
+    }
+
+    /** Intel's TCB verdict, present exactly when collateral was given and verified. */
+    public Optional<TcbVerdict> tcb() {
+      return tcb;
+    }
+
+    public HclReport hcl() {
+      return hcl;
+    }
+
+    public TpmQuote quote() {
+      return quote;
+    }
+
+    /** The 24 SHA-256 PCR values the quote's digest covers. */
+    public List<Octets> pcrs() {
+      return pcrs;
+    }
+
+    /** What verification did, in order. */
+    public List<Check> checks() {
+      return checks;
     }
   }
 
@@ -100,7 +136,9 @@ public final class AzureTdxVtpmVerifier {
       throw new VerificationException("td_quote.tee_type", "is not TDX: az-tdx-vtpm needs a TD quote");
     }
     TdReport body = q.tdReport();
-    List<Check> checks = new ArrayList<>(DcapVerifier.verifyReporting(q, o.intelRoots(), o.clock()).checks());
+    DcapVerifier.Verified reported = DcapVerifier.verifyReporting(q, o.intelRoots(), o.clock());
+    VerifiedDcapQuote verified = reported.quote();
+    List<Check> checks = new ArrayList<>(reported.checks());
     Optional<TcbVerdict> tcb = Optional.empty();
     if (o.collateral().isPresent()) {
       IntelCollateral c = o.collateral().get().collateralFor(q);
@@ -108,7 +146,6 @@ public final class AzureTdxVtpmVerifier {
       tcb = Optional.of((o.allowMissingCrls() ? cv.allowingMissingCrls() : cv).verify(q, c));
       checks.addAll(cv.checks(q, tcb.get()));
     }
-    PlatformKind platform = q.pckChain().getLast().equals(DcapVerifier.intelRoot()) ? PlatformKind.HARDWARE : PlatformKind.SIMULATED;
 
     HclReport hcl = HclReport.parse(e.hclReport());
     byte[] hclTd = hcl.td().quoteBody();
@@ -127,6 +164,6 @@ public final class AzureTdxVtpmVerifier {
     checks.add(Check.pass("tpm_quote.signature", "the TPM quote verifies (RSASSA-PKCS1-v1_5 SHA-256) with the attested HCLAkPub key"));
     TpmQuote quote = TpmQuote.parse(e.quoteMessage());
     checks.add(Check.pass("tpm_quote.pcr_digest", Vtpm.verifyPcrDigest(quote, e.pcrs())));
-    return new Verified(q, platform, tcb, hcl, quote, e.pcrs(), checks);
+    return new Verified(verified, tcb, hcl, quote, e.pcrs(), checks);
   }
 }

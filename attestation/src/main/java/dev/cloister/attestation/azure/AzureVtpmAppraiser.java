@@ -19,6 +19,9 @@ import java.util.Optional;
 public final class AzureVtpmAppraiser {
   public static final String FORMAT = "az-snp-vtpm";
 
+  /** This appraiser's capability to build results (see {@link AttestationResult#minter}). */
+  private static final AttestationResult.Minter RESULTS = AttestationResult.minter(java.lang.invoke.MethodHandles.lookup());
+
   private AzureVtpmAppraiser() {}
 
   public record Options(SnpAppraisalOptions snp, Optional<Octets> nonce, Map<Integer, Octets> pcrs) {
@@ -32,6 +35,6 @@ public final class AzureVtpmAppraiser {
     Map<String, Object> claims = new LinkedHashMap<>(snp.claims());
     List<Check> checks = new ArrayList<>(snp.checks());
     Vtpm.appraise(v.quote(), v.pcrs(), o.nonce(), o.pcrs(), claims, checks);
-    return AttestationResult.of(FORMAT, snp.platform(), claims, checks);
+    return RESULTS.of(FORMAT, v.snp().platform(), claims, checks);
   }
 }

@@ -24,15 +24,41 @@ import java.util.List;
 public final class AzureVtpmVerifier {
   private AzureVtpmVerifier() {}
 
-  /**
-   * What verification established.
-   *
-   * @param checks what verification did, in order: the SNP report's checks, then the HCL runtime
-   *     claims' binding, the TPM quote's signature and its PCR digest
-   */
-  public record Verified(VerifiedSnpReport snp, HclReport hcl, TpmQuote quote, List<Octets> pcrs, List<Check> checks) {
-    public Verified {
-      checks = List.copyOf(checks);
+  /** What verification established; only {@link #verify} builds one, so appraisal never sees unverified parts. */
+  public static final class Verified {
+    private final VerifiedSnpReport snp;
+    private final HclReport hcl;
+    private final TpmQuote quote;
+    private final List<Octets> pcrs;
+    private final List<Check> checks;
+
+    private Verified(VerifiedSnpReport snp, HclReport hcl, TpmQuote quote, List<Octets> pcrs, List<Check> checks) {
+      this.snp = snp;
+      this.hcl = hcl;
+      this.quote = quote;
+      this.pcrs = List.copyOf(pcrs);
+      this.checks = List.copyOf(checks);
+    }
+
+    public VerifiedSnpReport snp() {
+      return snp;
+    }
+
+    public HclReport hcl() {
+      return hcl;
+    }
+
+    public TpmQuote quote() {
+      return quote;
+    }
+
+    public List<Octets> pcrs() {
+      return pcrs;
+    }
+
+    /** What verification did, in order. */
+    public List<Check> checks() {
+      return checks;
     }
   }
 

@@ -40,11 +40,15 @@ public final class DcapVerifier {
     return INTEL_ROOT;
   }
 
-  public static DcapQuote verify(byte[] quote, Clock clock) throws AttestationException {
+  public static VerifiedDcapQuote verify(byte[] quote, Clock clock) throws AttestationException {
     return verify(DcapQuote.parse(quote), List.of(INTEL_ROOT), clock);
   }
 
-  public static DcapQuote verify(DcapQuote q, List<X509Certificate> roots, Clock clock) throws AttestationException {
+  /**
+   * @param roots the roots the PCK chain may end in; the result is labelled hardware only for Intel's
+   *     pinned root, so adding another (a test's, a private PCCS's) can never make its quotes hardware
+   */
+  public static VerifiedDcapQuote verify(DcapQuote q, List<X509Certificate> roots, Clock clock) throws AttestationException {
     Instant now = clock.instant();
     List<X509Certificate> chain = q.pckChain();
     X509Certificate root = chain.getLast();
@@ -93,7 +97,7 @@ public final class DcapVerifier {
     if (!ecdsa(rawP256(q.attestationKey()), q.signedRegion(), q.quoteSignature())) {
       throw new VerificationException("quote.signature", "the quote is not signed by its attestation key");
     }
-    return q;
+    return new VerifiedDcapQuote(q, root, now);
   }
 
 
@@ -102,7 +106,7 @@ public final class DcapVerifier {
    *
    * @param checks in order: the PCK chain (to which root, at which time), the QE report, the quote signature
    */
-  public record Verified(DcapQuote quote, List<Check> checks) {
+  public record Verified(VerifiedDcapQuote quote, List<Check> checks) {
     public Verified {
       Objects.requireNonNull(quote, "quote");
       checks = List.copyOf(checks);
@@ -116,7 +120,7 @@ public final class DcapVerifier {
 
   /** {@link #verify(DcapQuote, List, Clock)}, and what it checked, for a person to read. */
   public static Verified verifyReporting(DcapQuote q, List<X509Certificate> roots, Clock clock) throws AttestationException {
-    verify(q, roots, clock);
+    VerifiedDcapQuote v = verify(q, roots, clock);
     // verify() passed whole, so each step it takes held for this quote: name what each compared.
     List<X509Certificate> chain = q.pckChain();
     X509Certificate root = chain.getLast();
@@ -126,7 +130,7 @@ public final class DcapVerifier {
     }
     path.append(" is signed by the ").append(root.equals(INTEL_ROOT) ? "pinned Intel root '" : "configured root '")
         .append(Certificates.commonName(root)).append("'; every certificate valid at ").append(clock.instant());
-    return new Verified(q, List.of(
+    return new Verified(v, List.of(
         Check.pass("pck_chain", path.toString()),
         Check.pass("qe_report", "the QE report is signed by the PCK key and its report data is SHA-256 of the attestation key and QE authentication data"),
         Check.pass("signature", "the quote is signed (ECDSA P-256) by its attestation key")));

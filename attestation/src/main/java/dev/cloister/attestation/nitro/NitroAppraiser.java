@@ -10,24 +10,34 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Policy on a verified Nitro document: debug enclaves refused unless allowed, pinned PCRs, and the
+ * Policy on a verified Nitro document: a root other than AWS's refused unless simulation is allowed, debug enclaves refused unless allowed, pinned PCRs, and the
  * expected nonce, user data or public key. Claims carry every PCR in hex.
  */
 public final class NitroAppraiser {
   public static final String FORMAT = "nitro";
 
+  /** This appraiser's capability to build results (see {@link AttestationResult#minter}). */
+  private static final AttestationResult.Minter RESULTS = AttestationResult.minter(java.lang.invoke.MethodHandles.lookup());
+
   private NitroAppraiser() {}
 
   /** What the document must say; empty fields are not checked. */
-  public record Options(boolean allowDebug, Map<Integer, Octets> pcrs, Optional<Octets> nonce, Optional<Octets> userData, Optional<Octets> publicKey) {
+  public record Options(boolean allowDebug, Map<Integer, Octets> pcrs, Optional<Octets> nonce, Optional<Octets> userData, Optional<Octets> publicKey,
+      boolean allowSimulated) {
+    /** Hardware only: a document from any root but AWS's is refused. */
+    public Options(boolean allowDebug, Map<Integer, Octets> pcrs, Optional<Octets> nonce, Optional<Octets> userData, Optional<Octets> publicKey) {
+      this(allowDebug, pcrs, nonce, userData, publicKey, false);
+    }
+
     public static Options defaults() {
       return new Options(false, Map.of(), Optional.empty(), Optional.empty(), Optional.empty());
     }
   }
 
-  public static Map<String, Object> claims(NitroDocument d) {
+  public static Map<String, Object> claims(VerifiedNitroDocument verified) {
+    NitroDocument d = verified.document();
     Map<String, Object> c = new LinkedHashMap<>();
-    c.put("platform", PlatformKind.HARDWARE.label());
+    c.put("platform", verified.platform().label());
     c.put("module_id", d.moduleId());
     c.put("timestamp", d.timestamp().toString());
     c.put("debug", d.debugMode());
@@ -40,8 +50,12 @@ public final class NitroAppraiser {
     return c;
   }
 
-  public static AttestationResult appraise(NitroDocument d, Options o) {
+  public static AttestationResult appraise(VerifiedNitroDocument v, Options o) {
+    NitroDocument d = v.document();
     List<Check> checks = new java.util.ArrayList<>();
+    checks.add(v.platform() == PlatformKind.HARDWARE || o.allowSimulated()
+        ? Check.pass("platform", v.platform().label())
+        : Check.fail("platform", "the document chains to a root other than AWS's pinned Nitro root, and simulation is not allowed"));
     checks.add(d.debugMode() && !o.allowDebug() ? Check.fail("debug", "PCR0, PCR1 and PCR2 are zero: a debug-mode enclave")
         : Check.pass("debug", d.debugMode() ? "debug mode, allowed" : "not debug mode"));
     o.pcrs().forEach((i, want) -> {
@@ -51,7 +65,7 @@ public final class NitroAppraiser {
     exact(checks, "nonce", d.nonce(), o.nonce());
     exact(checks, "user_data", d.userData(), o.userData());
     exact(checks, "public_key", d.publicKey(), o.publicKey());
-    return AttestationResult.of(FORMAT, PlatformKind.HARDWARE, claims(d), checks);
+    return RESULTS.of(FORMAT, v.platform(), claims(v), checks);
   }
 
   private static void exact(List<Check> checks, String name, Optional<Octets> got, Optional<Octets> want) {

@@ -15,6 +15,7 @@ import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -48,19 +49,27 @@ public record NitroDocument(
   /** Real documents are a few KiB (up to ~17 KiB inside certificates); anything far larger is refused unread. */
   static final int MAX_SIZE = 256 * 1024;
 
+  /** RFC 9052 table 1: the CBOR tag of a COSE_Sign1 message. */
+  static final long COSE_SIGN1_TAG = 18;
+
   public static NitroDocument parse(byte[] bytes) throws MalformedEvidenceException {
     if (bytes.length > MAX_SIZE) {
       throw new MalformedEvidenceException("nitro", "larger than " + MAX_SIZE + " bytes");
     }
-    COSESign1 sign1;
+    CBORItem item;
     try {
-      CBORDecoder decoder = new CBORDecoder(bytes);
-      CBORItem item = decoder.next();
+      CBORDecoder decoder = new CBORDecoder(untagged(bytes));
+      item = decoder.next();
       if (item == null || decoder.next() != null) {
         throw new MalformedEvidenceException("nitro", "must be exactly one CBOR item");
       }
+    } catch (IOException | RuntimeException e) {
+      throw new MalformedEvidenceException("nitro.cose", "not a COSE_Sign1 structure");
+    }
+    COSESign1 sign1;
+    try {
       sign1 = COSESign1.build(item);
-    } catch (IOException | COSEException | RuntimeException e) {
+    } catch (COSEException | RuntimeException e) {
       throw new MalformedEvidenceException("nitro.cose", "not a COSE_Sign1 structure");
     }
     Object alg = sign1.getProtectedHeader().getAlg();
@@ -111,6 +120,49 @@ public record NitroDocument(
     }
     return new NitroDocument(sign1, moduleId, digest, Instant.ofEpochMilli(ts), pcrs, cert, cas,
         optionalBytes(p, "public_key"), optionalBytes(p, "user_data"), optionalBytes(p, "nonce"));
+  }
+
+  /**
+   * RFC 9052 section 2: a COSE_Sign1 may be sent tagged (18) or untagged (the NSM sends it
+   * untagged). One tag 18 is the same message; any other tag, or a second tag, names a different
+   * or ambiguous structure, so it is refused rather than unwrapped. Read from the CBOR header
+   * bytes (RFC 8949 section 3) so the decoder's own tag handling never decides it.
+   */
+  private static byte[] untagged(byte[] bytes) throws MalformedEvidenceException {
+    if (bytes.length == 0 || !isTag(bytes[0])) {
+      return bytes;
+    }
+    int[] header = new int[1];
+    long tag = tagNumber(bytes, 0, header);
+    if (tag != COSE_SIGN1_TAG) {
+      throw new MalformedEvidenceException("nitro.cose.tag", "CBOR tag " + Long.toUnsignedString(tag) + " is not the COSE_Sign1 tag (18)");
+    }
+    if (header[0] < bytes.length && isTag(bytes[header[0]])) {
+      long inner = tagNumber(bytes, header[0], new int[1]);
+      throw new MalformedEvidenceException("nitro.cose.tag",
+          "the COSE_Sign1 tag (18) must appear once; it wraps another tag (" + Long.toUnsignedString(inner) + ")");
+    }
+    return Arrays.copyOfRange(bytes, header[0], bytes.length);
+  }
+
+  /** Major type 6 (RFC 8949 section 3.4). */
+  private static boolean isTag(byte b) {
+    return (b & 0xFF) >>> 5 == 6;
+  }
+
+  /** The tag number of the tag header at {@code at}; {@code end[0]} is set to the offset after it. */
+  private static long tagNumber(byte[] b, int at, int[] end) throws MalformedEvidenceException {
+    int info = b[at] & 0x1F;
+    int length = info < 24 ? 0 : info <= 27 ? 1 << (info - 24) : -1;
+    if (length < 0 || at + 1 + length > b.length) {
+      throw new MalformedEvidenceException("nitro.cose.tag", "malformed CBOR tag header");
+    }
+    long n = length == 0 ? info : 0;
+    for (int i = 0; i < length; i++) {
+      n = n << 8 | (b[at + 1 + i] & 0xFF);
+    }
+    end[0] = at + 1 + length;
+    return n;
   }
 
   /** Debug enclaves report PCR0, PCR1 and PCR2 as all zeros. */

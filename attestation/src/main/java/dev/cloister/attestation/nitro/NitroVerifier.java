@@ -30,11 +30,15 @@ public final class NitroVerifier {
   }
 
   /** Verifies with the embedded AWS root. */
-  public static NitroDocument verify(byte[] document, Clock clock) throws AttestationException {
+  public static VerifiedNitroDocument verify(byte[] document, Clock clock) throws AttestationException {
     return verify(NitroDocument.parse(document), List.of(AWS_ROOT), clock);
   }
 
-  public static NitroDocument verify(NitroDocument doc, List<X509Certificate> roots, Clock clock) throws AttestationException {
+  /**
+   * @param roots the roots the CA bundle may start at; the result is labelled hardware only for AWS's
+   *     pinned root, so adding another can never make its documents hardware
+   */
+  public static VerifiedNitroDocument verify(NitroDocument doc, List<X509Certificate> roots, Clock clock) throws AttestationException {
     Instant now = clock.instant();
     X509Certificate root = doc.cabundle().getFirst();
     if (roots.stream().noneMatch(r -> r.equals(root))) {
@@ -63,7 +67,7 @@ public final class NitroVerifier {
     } catch (COSEException e) {
       throw new VerificationException("nitro.signature", "COSE_Sign1 signature cannot be checked: " + e.getMessage());
     }
-    return doc;
+    return new VerifiedNitroDocument(doc, root, now);
   }
 
   /**
@@ -71,7 +75,7 @@ public final class NitroVerifier {
    *
    * @param checks in order: the chain (to which root, through how many certificates), validity (at which time), the signature
    */
-  public record Verified(NitroDocument document, List<Check> checks) {
+  public record Verified(VerifiedNitroDocument document, List<Check> checks) {
     public Verified {
       Objects.requireNonNull(document, "document");
       checks = List.copyOf(checks);
@@ -80,10 +84,11 @@ public final class NitroVerifier {
 
   /** {@link #verify(byte[], Clock)}, and what it checked, for a person to read. */
   public static Verified verifyReporting(byte[] document, Clock clock) throws AttestationException {
-    NitroDocument d = verify(document, clock);
+    VerifiedNitroDocument v = verify(document, clock);
+    NitroDocument d = v.document();
     Instant now = clock.instant();
     // verify() passed whole, so each step it takes held for this document: name what each compared.
-    return new Verified(d, List.of(
+    return new Verified(v, List.of(
         Check.pass("chain", "the document's certificate '" + Certificates.commonName(d.certificate()) + "' chains through "
             + (d.cabundle().size() - 1) + " CA bundle certificate(s) to the pinned AWS Nitro root '"
             + Certificates.commonName(d.cabundle().getFirst()) + "' (SHA-256 " + AWS_ROOT_G1_SHA256 + ")"),

@@ -63,7 +63,7 @@ class DcapQuoteStrictTest {
     byte[] q = Vectors.read(TDX_V4);
     List<X509Certificate> chain = DcapQuote.parse(q).pckChain();
     // The rebuilt quote with its own chain still verifies: only the chain below differs.
-    assertThat(DcapVerifier.verify(withPckChain(q, chain), TDX_V4_AT).pckChain()).isEqualTo(chain);
+    assertThat(DcapVerifier.verify(withPckChain(q, chain), TDX_V4_AT).quote().pckChain()).isEqualTo(chain);
     byte[] rootTwice = withPckChain(q, List.of(chain.get(0), chain.get(1), chain.get(2), chain.get(2)));
     malformed(() -> DcapQuote.parse(rootTwice), "quote.pck_cert_chain", "holds 4 certificates");
     byte[] noRoot = withPckChain(q, List.of(chain.get(0), chain.get(1)));

@@ -5,9 +5,9 @@ import dev.cloister.attestation.AttestationException;
 import dev.cloister.attestation.AttestationResult;
 import dev.cloister.attestation.MalformedEvidenceException;
 import dev.cloister.attestation.Octets;
-import dev.cloister.attestation.PlatformKind;
 import dev.cloister.attestation.dcap.DcapQuote;
 import dev.cloister.attestation.dcap.DcapVerifier;
+import dev.cloister.attestation.dcap.VerifiedDcapQuote;
 import dev.cloister.attestation.dcap.appraise.DcapAppraiser;
 import dev.cloister.attestation.dcap.appraise.SgxAppraisalOptions;
 import dev.cloister.attestation.dcap.appraise.TdxAppraisalOptions;
@@ -54,7 +54,8 @@ public final class DcapTeeVerifier implements TeeVerifier {
     } else {
       quote = SgxEvidence.decode(evidence).quote();
     }
-    DcapQuote q = DcapVerifier.verify(quote, clock);
+    VerifiedDcapQuote v = DcapVerifier.verify(quote, clock);
+    DcapQuote q = v.quote();
     if (q.tdx() != (tee == IntelTee.TDX)) {
       throw new MalformedEvidenceException("quote.tee_type", "a " + (q.tdx() ? "TDX" : "SGX") + " quote sent as " + tee.label());
     }
@@ -65,9 +66,9 @@ public final class DcapTeeVerifier implements TeeVerifier {
       if (eventLog.isPresent()) {
         o.eventLog(CcelEventLog.parse(eventLog.get()));
       }
-      return DcapAppraiser.appraise(q, PlatformKind.HARDWARE, tcb, o.build());
+      return DcapAppraiser.appraise(v, tcb, o.build());
     }
-    return DcapAppraiser.appraise(q, PlatformKind.HARDWARE, tcb, SgxAppraisalOptions.builder().reportData(reportData).build());
+    return DcapAppraiser.appraise(v, tcb, SgxAppraisalOptions.builder().reportData(reportData).build());
   }
 
   @Override

@@ -8,6 +8,7 @@ import dev.cloister.attestation.Octets;
 import dev.cloister.attestation.nitro.NitroAppraiser;
 import dev.cloister.attestation.nitro.NitroDocument;
 import dev.cloister.attestation.nitro.NitroVerifier;
+import dev.cloister.attestation.nitro.VerifiedNitroDocument;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.Base64;
@@ -51,7 +52,7 @@ public final class NitroTeeVerifier implements TeeVerifier {
     } catch (IllegalArgumentException e) {
       throw new MalformedEvidenceException("tee-evidence", "nitro evidence is not standard base64");
     }
-    NitroDocument verified = NitroVerifier.verify(NitroDocument.parse(document), roots, clock);
+    VerifiedNitroDocument verified = NitroVerifier.verify(NitroDocument.parse(document), roots, clock);
     var options = new NitroAppraiser.Options(false, Map.of(), Optional.empty(), Optional.of(Octets.copyOf(expectedReportData)), Optional.empty());
     return NitroAppraiser.appraise(verified, options);
   }

@@ -134,11 +134,11 @@ public final class SimulatedSnpPlatform {
     } catch (GeneralSecurityException e) {
       throw new SimulatedPlatformException("simulated platform in " + dir + ": ask.pem is not signed by ark.pem");
     }
-    return new TrustAnchor("Cloister simulated " + PRODUCT.kdsName(), PRODUCT, ark, List.of(ask), PlatformKind.SIMULATED);
+    return new TrustAnchor("Cloister simulated " + PRODUCT.kdsName(), PRODUCT, ark, List.of(ask));
   }
 
   public TrustAnchor trustAnchor() {
-    return new TrustAnchor("Cloister simulated " + PRODUCT.kdsName(), PRODUCT, ark, List.of(ask), PlatformKind.SIMULATED);
+    return new TrustAnchor("Cloister simulated " + PRODUCT.kdsName(), PRODUCT, ark, List.of(ask));
   }
 
   public X509Certificate vcek() {

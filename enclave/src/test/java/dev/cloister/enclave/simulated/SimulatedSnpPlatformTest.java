@@ -4,7 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.cloister.attestation.AttestationException;
+import dev.cloister.attestation.AttestationResult;
 import dev.cloister.attestation.Check;
+import dev.cloister.attestation.TrustTier;
+import dev.cloister.attestation.snp.appraise.SnpAppraisalOptions;
+import dev.cloister.attestation.snp.appraise.SnpAppraiser;
+import dev.cloister.attestation.snp.verify.TrustAnchor;
 import dev.cloister.attestation.Octets;
 import dev.cloister.attestation.PlatformKind;
 import dev.cloister.attestation.VerificationException;
@@ -122,6 +127,28 @@ class SimulatedSnpPlatformTest {
         .isInstanceOfSatisfying(VerificationException.class, x -> assertThat(x.field()).isEqualTo("chain.ark"));
     VerifiedSnpReport v = SnpVerifier.verify(e, trusting("2026-06-01T00:00:00Z"));
     assertThat(v.platform()).isEqualTo(PlatformKind.SIMULATED);
+  }
+
+  /**
+   * The label comes from the ARK's bytes: the simulated root stays simulated even when an anchor
+   * built on it claims AMD's name, and the default appraisal refuses it unless simulation is allowed.
+   */
+  @Test
+  void aNonAmdRootIsSimulatedWhateverItIsCalledAndRefusedUnlessAllowed() throws Exception {
+    TrustAnchor posing = new TrustAnchor("AMD Milan", ProductLine.MILAN, platform.trustAnchor().ark(), platform.trustAnchor().intermediates());
+    assertThat(posing.platform()).isEqualTo(PlatformKind.SIMULATED);
+    SnpEvidence e = SnpEvidence.of(report(), platform.vcek());
+    VerifiedSnpReport v = SnpVerifier.verify(e, VerifyOptions.builder()
+        .clock(Clock.fixed(Instant.parse("2026-06-01T00:00:00Z"), ZoneOffset.UTC)).addTrustAnchor(posing).build());
+    assertThat(v.platform()).isEqualTo(PlatformKind.SIMULATED);
+
+    AttestationResult refused = SnpAppraiser.appraise(v, SnpAppraisalOptions.defaults());
+    assertThat(refused.platform()).isEqualTo(PlatformKind.SIMULATED);
+    assertThat(refused.checks()).filteredOn(Check::failed).extracting(Check::name, Check::detail)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("platform", "evidence is from a simulated platform and simulation is not allowed"));
+    AttestationResult allowed = SnpAppraiser.appraise(v, SnpAppraisalOptions.defaults().toBuilder().allowSimulated(true).build());
+    assertThat(allowed.status()).as(allowed.checks().toString()).isEqualTo(TrustTier.AFFIRMING);
+    assertThat(allowed.claims()).containsEntry("platform", "simulated");
   }
 
   @Test

@@ -8,6 +8,7 @@ import dev.cloister.attestation.PlatformKind;
 import dev.cloister.attestation.TrustTier;
 import dev.cloister.attestation.VerificationException;
 import dev.cloister.attestation.dcap.DcapQuote;
+import dev.cloister.attestation.dcap.VerifiedDcapQuote;
 import dev.cloister.attestation.dcap.abi.SgxReport;
 import dev.cloister.attestation.dcap.abi.TdAttributes;
 import dev.cloister.attestation.dcap.abi.TdReport;
@@ -39,6 +40,9 @@ public final class DcapAppraiser {
   static final long XFAM_FIXED1 = 0x00000003L;
   static final long XFAM_FIXED0 = 0x0006DBE7L;
 
+  /** This appraiser's capability to build results (see {@link AttestationResult#minter}). */
+  private static final AttestationResult.Minter RESULTS = AttestationResult.minter(java.lang.invoke.MethodHandles.lookup());
+
   private DcapAppraiser() {}
 
   /**
@@ -54,7 +58,9 @@ public final class DcapAppraiser {
     }
   }
 
-  public static AttestationResult appraise(DcapQuote q, PlatformKind platform, Optional<TcbVerdict> tcb, TdxAppraisalOptions o) {
+  public static AttestationResult appraise(VerifiedDcapQuote v, Optional<TcbVerdict> tcb, TdxAppraisalOptions o) {
+    DcapQuote q = v.quote();
+    PlatformKind platform = v.platform();
     List<Check> checks = new ArrayList<>();
     checks.add(platform(platform, o.allowSimulated));
     TdReport td;
@@ -64,7 +70,7 @@ public final class DcapAppraiser {
       qe = q.qeReportBody();
     } catch (MalformedEvidenceException e) {
       checks.add(Check.fail("tee_type", e.detail() + ": TDX options need a TD report"));
-      return AttestationResult.of(FORMAT_TDX, platform, Map.of("platform", platform.label()), checks);
+      return RESULTS.of(FORMAT_TDX, platform, Map.of("platform", platform.label()), checks);
     }
     Optional<PckExtensions> pck = pck(q);
     Map<String, Object> claims = tdxClaims(q, td, qe, pck, platform, tcb);
@@ -99,10 +105,12 @@ public final class DcapAppraiser {
       claims.put("event_log", log.summary());
       checks.add(replay(log, td));
     });
-    return AttestationResult.of(FORMAT_TDX, platform, claims, checks);
+    return RESULTS.of(FORMAT_TDX, platform, claims, checks);
   }
 
-  public static AttestationResult appraise(DcapQuote q, PlatformKind platform, Optional<TcbVerdict> tcb, SgxAppraisalOptions o) {
+  public static AttestationResult appraise(VerifiedDcapQuote v, Optional<TcbVerdict> tcb, SgxAppraisalOptions o) {
+    DcapQuote q = v.quote();
+    PlatformKind platform = v.platform();
     List<Check> checks = new ArrayList<>();
     checks.add(platform(platform, o.allowSimulated));
     SgxReport r;
@@ -112,7 +120,7 @@ public final class DcapAppraiser {
       qe = q.qeReportBody();
     } catch (MalformedEvidenceException e) {
       checks.add(Check.fail("tee_type", e.detail() + ": SGX options need an SGX enclave report"));
-      return AttestationResult.of(FORMAT_SGX, platform, Map.of("platform", platform.label()), checks);
+      return RESULTS.of(FORMAT_SGX, platform, Map.of("platform", platform.label()), checks);
     }
     Optional<PckExtensions> pck = pck(q);
     Map<String, Object> claims = sgxClaims(q, r, qe, pck, platform, tcb);
@@ -132,7 +140,7 @@ public final class DcapAppraiser {
     exact(checks, "config_id", r.configId(), o.configId);
     exact(checks, "isv_ext_prod_id", r.isvExtProdId(), o.isvExtProdId);
     exact(checks, "isv_family_id", r.isvFamilyId(), o.isvFamilyId);
-    return AttestationResult.of(FORMAT_SGX, platform, claims, checks);
+    return RESULTS.of(FORMAT_SGX, platform, claims, checks);
   }
 
   /** Claims of a TDX quote: the platform, every TD report field in hex, decoded TD attributes, QE, PCK and TCB facts. */

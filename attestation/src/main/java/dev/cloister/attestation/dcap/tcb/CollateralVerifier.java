@@ -7,6 +7,7 @@ import dev.cloister.attestation.TrustTier;
 import dev.cloister.attestation.VerificationException;
 import dev.cloister.attestation.dcap.DcapQuote;
 import dev.cloister.attestation.dcap.DcapVerifier;
+import dev.cloister.attestation.dcap.VerifiedDcapQuote;
 import java.security.GeneralSecurityException;
 import java.security.PublicKey;
 import java.security.Signature;
@@ -64,12 +65,12 @@ public final class CollateralVerifier {
   }
 
   /** A quote and what its collateral says about it; only built when both verified. */
-  public record VerifiedQuote(DcapQuote quote, TcbVerdict tcb) {}
+  public record VerifiedQuote(VerifiedDcapQuote quote, TcbVerdict tcb) {}
 
   /** Verifies the quote's own signatures, then its collateral. */
   public VerifiedQuote verify(byte[] quote, IntelCollateral collateral) throws AttestationException {
-    DcapQuote q = DcapVerifier.verify(DcapQuote.parse(quote), roots, clock);
-    return new VerifiedQuote(q, verify(q, collateral));
+    VerifiedDcapQuote q = DcapVerifier.verify(DcapQuote.parse(quote), roots, clock);
+    return new VerifiedQuote(q, verify(q.quote(), collateral));
   }
 
   /**

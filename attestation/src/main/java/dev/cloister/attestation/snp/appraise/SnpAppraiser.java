@@ -25,6 +25,9 @@ import java.util.Optional;
 public final class SnpAppraiser {
   public static final String FORMAT = "sev-snp";
 
+  /** This appraiser's capability to build results (see {@link AttestationResult#minter}). */
+  private static final AttestationResult.Minter RESULTS = AttestationResult.minter(java.lang.invoke.MethodHandles.lookup());
+
   private SnpAppraiser() {}
 
   public static AttestationResult appraise(VerifiedSnpReport v, SnpAppraisalOptions o) {
@@ -107,7 +110,7 @@ public final class SnpAppraiser {
       checks.add(bits("current_mit_vector", r.currentMitVector(), o.minimumCurrentMitVector));
     }
     o.cel.ifPresent(expr -> checks.add(cel(expr, claims)));
-    return AttestationResult.of(FORMAT, v.platform(), claims, checks);
+    return RESULTS.of(FORMAT, v.platform(), claims, checks);
   }
 
   private static Check allowed(String name, boolean set, boolean allowed) {

@@ -1,6 +1,5 @@
 package dev.cloister.attestation.snp.verify;
 
-import dev.cloister.attestation.PlatformKind;
 import dev.cloister.attestation.snp.abi.ProductLine;
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,12 +25,20 @@ public final class AmdRoots {
           ProductLine.TURIN, "1f084161a44bb6d93778a904877d4819cafa5d05ef4193b2ded9dd9c73dd3f6a");
 
   private static final List<TrustAnchor> ALL = load();
+  /** The pinned ARKs, for deriving an anchor's platform from its certificate's bytes. */
+  private static final Map<ProductLine, X509Certificate> ARKS = ALL.stream()
+      .collect(java.util.stream.Collectors.toUnmodifiableMap(TrustAnchor::product, TrustAnchor::ark));
 
   private AmdRoots() {}
 
   /** The trust anchors for every supported product line, ARK pinned. */
   public static List<TrustAnchor> all() {
     return ALL;
+  }
+
+  /** Whether {@code ark} is AMD's embedded root for {@code product} (same DER bytes, so same SHA-256 as pinned). */
+  static boolean isPinnedArk(ProductLine product, X509Certificate ark) {
+    return ark.equals(ARKS.get(product));
   }
 
   private static List<TrustAnchor> load() {
@@ -56,7 +63,7 @@ public final class AmdRoots {
           throw new IllegalStateException("embedded ARK for " + p.kdsName() + " does not match its pinned fingerprint");
         }
         List<X509Certificate> intermediates = certs.stream().filter(c -> c != ark).toList();
-        out.add(new TrustAnchor("AMD " + p.kdsName(), p, ark, intermediates, PlatformKind.HARDWARE));
+        out.add(new TrustAnchor("AMD " + p.kdsName(), p, ark, intermediates));
       } catch (IOException | GeneralSecurityException e) {
         throw new IllegalStateException("cannot load embedded AMD root " + resource, e);
       }

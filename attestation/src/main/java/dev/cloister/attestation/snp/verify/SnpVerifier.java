@@ -83,9 +83,11 @@ public final class SnpVerifier {
     Certificates.requireValid(vek, "vek", now);
     String key = report.signingKey().name();
     List<Check> revocation = checkRevocation(path, vek, key, product, now);
-    checkSignature(report, info.key());
+    // The certificate-to-report bindings first, as Trustee does: a report altered there fails on
+    // the field that differs ("SNP version mismatch") rather than only on the signature.
     bindTcb(report, ext, product);
     String chip = bindChipId(report, ext, product);
+    checkSignature(report, info.key());
     // Each check says what was compared with what, so a reader never has to trust a summary.
     List<Check> checks = new ArrayList<>();
     checks.add(Check.pass("signature", "ECDSA P-384 report signature verifies with the " + key + "'s key"));
@@ -95,7 +97,7 @@ public final class SnpVerifier {
     checks.addAll(revocation);
     checks.add(Check.pass("binding", "certificate product " + ext.productName() + " and TCB " + ext.tcb().parts(product)
         + " match the report; " + chip));
-    return new VerifiedSnpReport(report, product, path.anchor().platform(), vek, ext, path.anchor(), now, checks);
+    return new VerifiedSnpReport(report, product, vek, ext, path.anchor(), now, checks);
   }
 
   private VekInfo vekInfo(X509Certificate vek) throws VerificationException {

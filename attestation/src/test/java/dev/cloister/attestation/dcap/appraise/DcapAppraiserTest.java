@@ -10,6 +10,8 @@ import dev.cloister.attestation.PlatformKind;
 import dev.cloister.attestation.TrustTier;
 import dev.cloister.attestation.dcap.DcapQuote;
 import dev.cloister.attestation.dcap.DcapVerifier;
+import dev.cloister.attestation.dcap.VerifiedDcapQuote;
+import dev.cloister.attestation.testing.FakeDcapPlatform;
 import dev.cloister.attestation.dcap.ccel.CcelEventLog;
 import dev.cloister.attestation.dcap.tcb.TcbStatus;
 import dev.cloister.attestation.dcap.tcb.TcbVerdict;
@@ -58,15 +60,15 @@ class DcapAppraiserTest {
     return Clock.fixed(Instant.parse(t), ZoneOffset.UTC);
   }
 
-  static DcapQuote verified(String file, String time) throws Exception {
+  static VerifiedDcapQuote verified(String file, String time) throws Exception {
     return DcapVerifier.verify(Vectors.read(file), at(time));
   }
 
-  static DcapQuote sprE4() throws Exception {
+  static VerifiedDcapQuote sprE4() throws Exception {
     return verified(SPR_E4, "2023-07-01T01:00:00Z");
   }
 
-  static DcapQuote sgxQuote() throws Exception {
+  static VerifiedDcapQuote sgxQuote() throws Exception {
     return verified("dcap-qvl/sample/sgx_quote", "2025-07-19T10:01:17Z");
   }
 
@@ -88,8 +90,8 @@ class DcapAppraiserTest {
     return r.checks().stream().filter(Check::failed).map(Check::name).toList();
   }
 
-  static AttestationResult tdx(DcapQuote q, UnaryOperator<TdxAppraisalOptions.Builder> o) {
-    return DcapAppraiser.appraise(q, PlatformKind.HARDWARE, verdict(TcbStatus.UP_TO_DATE), o.apply(TdxAppraisalOptions.builder()).build());
+  static AttestationResult tdx(VerifiedDcapQuote q, UnaryOperator<TdxAppraisalOptions.Builder> o) {
+    return DcapAppraiser.appraise(q, verdict(TcbStatus.UP_TO_DATE), o.apply(TdxAppraisalOptions.builder()).build());
   }
 
   // check_test.go testCases(): the good value of each flag.
@@ -204,11 +206,11 @@ class DcapAppraiserTest {
   /** Without a verdict the FMSPC and PCE SVN come from the PCK certificate. */
   @Test
   void pckFactsWithoutCollateral() throws Exception {
-    DcapQuote q = verified("trustee/deps/verifier/test_data/tdx_quote_6.dat", "2025-11-01T00:00:00Z");
-    Map<String, Object> c = DcapAppraiser.tdxClaims(q, PlatformKind.HARDWARE, Optional.empty());
+    VerifiedDcapQuote q = verified("trustee/deps/verifier/test_data/tdx_quote_6.dat", "2025-11-01T00:00:00Z");
+    Map<String, Object> c = DcapAppraiser.tdxClaims(q.quote(), PlatformKind.HARDWARE, Optional.empty());
     // INDEX.md §2: FMSPC 00a06d080000, PCK pcesvn 11, QE isvsvn 7.
     assertThat(c).containsEntry("fmspc", "00a06d080000").containsEntry("pce_svn", 11).containsEntry("qe_svn", 7).doesNotContainKey("tcb_status");
-    AttestationResult r = DcapAppraiser.appraise(q, PlatformKind.HARDWARE, verdict(TcbStatus.UP_TO_DATE),
+    AttestationResult r = DcapAppraiser.appraise(q, verdict(TcbStatus.UP_TO_DATE),
         TdxAppraisalOptions.builder().minimumPceSvn(13).build());
     assertThat(failed(r)).containsExactly("pce_svn");
   }
@@ -229,7 +231,7 @@ class DcapAppraiserTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("realTdxQuotes")
   void realQuotesAndDebug(String file, String time, boolean debugTd) throws Exception {
-    DcapQuote q = verified(file, time);
+    VerifiedDcapQuote q = verified(file, time);
     AttestationResult defaults = tdx(q, b -> b);
     assertThat(failed(defaults)).isEqualTo(debugTd ? List.of("debug") : List.of());
     assertThat(failed(tdx(q, b -> b.allowDebug(true)))).isEmpty();
@@ -237,8 +239,8 @@ class DcapAppraiserTest {
 
   @Test
   void v5QuoteHasMrServiceTd() throws Exception {
-    DcapQuote q = verified("go-tdx-guest/testing/testdata/quote_v5_sample.dat", "2026-02-03T01:00:00Z");
-    String mrServiceTd = q.tdReport().mrServiceTd().orElseThrow().hex();
+    VerifiedDcapQuote q = verified("go-tdx-guest/testing/testdata/quote_v5_sample.dat", "2026-02-03T01:00:00Z");
+    String mrServiceTd = q.quote().tdReport().mrServiceTd().orElseThrow().hex();
     AttestationResult r = tdx(q, b -> b.mrServiceTd(hex(mrServiceTd)));
     assertThat(failed(r)).isEmpty();
     assertThat(r.claims()).containsEntry("td_report_version", "1.5").containsEntry("mr_service_td", mrServiceTd).containsKey("tee_tcb_svn2");
@@ -246,27 +248,29 @@ class DcapAppraiserTest {
 
   @Test
   void defaultsRefuseADebugEnclave() throws Exception {
-    // Not verified: the DEBUG flag flipped in dcap-qvl's sgx_quote (offset 48 header + 48 attributes)
-    // breaks its signature, but the appraiser judges what a verified quote says, not how.
-    byte[] raw = Vectors.read("dcap-qvl/sample/sgx_quote");
-    raw[48 + 48] |= 1 << 1;
-    DcapQuote q = DcapQuote.parse(raw);
-    AttestationResult r = DcapAppraiser.appraise(q, PlatformKind.HARDWARE, verdict(TcbStatus.UP_TO_DATE), SgxAppraisalOptions.defaults());
+    // Only verified quotes can be appraised, and no real sample is a debug enclave: the fake Intel
+    // platform signs one (ATTRIBUTES.DEBUG, bit 1), which makes it simulated, allowed here.
+    FakeDcapPlatform fake = FakeDcapPlatform.builder().seed(20250601L).build();
+    FakeDcapPlatform.Pck pck = fake.pck().fmspc("00a067110000").pceId("0000").pceSvn(13).issue();
+    VerifiedDcapQuote q = DcapVerifier.verify(DcapQuote.parse(fake.sgxV3(pck).attributes("02000000000000000300000000000000").build()),
+        List.of(fake.root()), at("2025-06-01T00:00:00Z"));
+    assertThat(q.quote().sgxReport().attributes().debug()).isTrue();
+    SgxAppraisalOptions.Builder simulated = SgxAppraisalOptions.builder().allowSimulated(true);
+    AttestationResult r = DcapAppraiser.appraise(q, verdict(TcbStatus.UP_TO_DATE), simulated.build());
     assertThat(failed(r)).containsExactly("debug");
-    assertThat(failed(DcapAppraiser.appraise(q, PlatformKind.HARDWARE, verdict(TcbStatus.UP_TO_DATE),
-        SgxAppraisalOptions.builder().allowDebug(true).build()))).isEmpty();
+    assertThat(failed(DcapAppraiser.appraise(q, verdict(TcbStatus.UP_TO_DATE), simulated.allowDebug(true).build()))).isEmpty();
   }
 
   @Test
   void noCollateralIsContraindicatedUnlessOptional() throws Exception {
-    AttestationResult r = DcapAppraiser.appraise(sprE4(), PlatformKind.HARDWARE, Optional.empty(), TdxAppraisalOptions.defaults());
+    AttestationResult r = DcapAppraiser.appraise(sprE4(), Optional.empty(), TdxAppraisalOptions.defaults());
     assertThat(r.status()).isEqualTo(TrustTier.CONTRAINDICATED);
     assertThat(r.firstFailure()).hasValue(Check.fail("tcb_status", "no Intel collateral given"));
-    AttestationResult lenient = DcapAppraiser.appraise(sprE4(), PlatformKind.HARDWARE, Optional.empty(),
+    AttestationResult lenient = DcapAppraiser.appraise(sprE4(), Optional.empty(),
         TdxAppraisalOptions.builder().tcb(TcbPolicy.builder().requireCollateral(false).build()).build());
     assertThat(lenient.status()).isEqualTo(TrustTier.WARNING);
     // A minimum TCB date cannot be met without collateral.
-    AttestationResult dated = DcapAppraiser.appraise(sprE4(), PlatformKind.HARDWARE, Optional.empty(),
+    AttestationResult dated = DcapAppraiser.appraise(sprE4(), Optional.empty(),
         TdxAppraisalOptions.builder().tcb(TcbPolicy.builder().requireCollateral(false).minimumTcbDate(TCB_DATE).build()).build());
     assertThat(failed(dated)).containsExactly("tcb_date");
   }
@@ -285,7 +289,7 @@ class DcapAppraiserTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("statusTiers")
   void eachStatusMapsToItsTier(TcbStatus status, TrustTier tier) throws Exception {
-    AttestationResult r = DcapAppraiser.appraise(sprE4(), PlatformKind.HARDWARE, verdict(status, "INTEL-SA-00837"), TdxAppraisalOptions.defaults());
+    AttestationResult r = DcapAppraiser.appraise(sprE4(), verdict(status, "INTEL-SA-00837"), TdxAppraisalOptions.defaults());
     Check c = r.checks().stream().filter(x -> x.name().equals("tcb_status")).findFirst().orElseThrow();
     assertThat(c.outcome()).isEqualTo(tier);
     assertThat(c.detail()).startsWith(status.label()).contains("INTEL-SA-00837");
@@ -308,34 +312,47 @@ class DcapAppraiserTest {
   @Test
   void minimumTcbDate() throws Exception {
     for (var c : List.of(Map.entry(TCB_DATE, true), Map.entry(TCB_DATE.minusSeconds(86_400), true), Map.entry(TCB_DATE.plusSeconds(1), false))) {
-      AttestationResult r = DcapAppraiser.appraise(sprE4(), PlatformKind.HARDWARE, verdict(TcbStatus.UP_TO_DATE),
+      AttestationResult r = DcapAppraiser.appraise(sprE4(), verdict(TcbStatus.UP_TO_DATE),
           TdxAppraisalOptions.builder().tcb(TcbPolicy.builder().minimumTcbDate(c.getKey()).build()).build());
       assertThat(failed(r)).isEqualTo(c.getValue() ? List.of() : List.of("tcb_date"));
     }
   }
 
+  /**
+   * A quote whose PCK chain ends at a root other than Intel's pinned one (the fake Intel platform's)
+   * is labelled simulated by the verifier, whatever the caller trusts, and refused unless allowed.
+   */
   @Test
-  void simulatedPlatformOnlyWhenAllowed() throws Exception {
-    AttestationResult r = DcapAppraiser.appraise(sprE4(), PlatformKind.SIMULATED, verdict(TcbStatus.UP_TO_DATE), TdxAppraisalOptions.defaults());
-    assertThat(failed(r)).containsExactly("platform");
+  void aQuoteFromANonIntelRootIsSimulatedAndRefusedUnlessAllowed() throws Exception {
+    Clock now = at("2025-06-01T00:00:00Z");
+    FakeDcapPlatform fake = FakeDcapPlatform.builder().seed(20250601L).build();
+    FakeDcapPlatform.Pck pck = fake.pck().fmspc("50806f000000").pceId("0000").pceSvn(13).issue();
+    VerifiedDcapQuote q = DcapVerifier.verify(DcapQuote.parse(fake.tdxV4(pck).xfam("0300000000000000").build()), List.of(fake.root(), DcapVerifier.intelRoot()), now);
+    assertThat(q.root()).isEqualTo(fake.root());
+    assertThat(q.platform()).isEqualTo(PlatformKind.SIMULATED);
+    AttestationResult r = DcapAppraiser.appraise(q, verdict(TcbStatus.UP_TO_DATE), TdxAppraisalOptions.defaults());
+    assertThat(r.platform()).isEqualTo(PlatformKind.SIMULATED);
+    assertThat(r.checks()).filteredOn(Check::failed).extracting(Check::name, Check::detail)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("platform", "evidence is from a simulated platform and simulation is not allowed"));
     assertThat(r.claims()).containsEntry("platform", "simulated");
-    assertThat(DcapAppraiser.appraise(sprE4(), PlatformKind.SIMULATED, verdict(TcbStatus.UP_TO_DATE),
-        TdxAppraisalOptions.builder().allowSimulated(true).build()).affirming()).isTrue();
+    assertThat(DcapAppraiser.appraise(q, verdict(TcbStatus.UP_TO_DATE), TdxAppraisalOptions.builder().allowSimulated(true).build()).affirming()).isTrue();
+    // Intel's own quote verified with the same root list is hardware: the label follows the chain, not the list.
+    assertThat(sprE4().platform()).isEqualTo(PlatformKind.HARDWARE);
   }
 
   @Test
   void theWrongKindOfQuoteIsContraindicated() throws Exception {
-    AttestationResult r = DcapAppraiser.appraise(sgxQuote(), PlatformKind.HARDWARE, verdict(TcbStatus.UP_TO_DATE), TdxAppraisalOptions.defaults());
+    AttestationResult r = DcapAppraiser.appraise(sgxQuote(), verdict(TcbStatus.UP_TO_DATE), TdxAppraisalOptions.defaults());
     assertThat(failed(r)).containsExactly("tee_type");
     assertThat(r.format()).isEqualTo("tdx");
-    AttestationResult s = DcapAppraiser.appraise(sprE4(), PlatformKind.HARDWARE, verdict(TcbStatus.UP_TO_DATE), SgxAppraisalOptions.defaults());
+    AttestationResult s = DcapAppraiser.appraise(sprE4(), verdict(TcbStatus.UP_TO_DATE), SgxAppraisalOptions.defaults());
     assertThat(failed(s)).containsExactly("tee_type");
   }
 
   @Test
   void ccelReplayInTheAppraisal() throws Exception {
     String dir = "go-tdx-guest/testing/testdata/ccel/";
-    DcapQuote q = verified(dir + "cos-113-tdx-quote.dat", "2024-08-01T00:00:00Z");
+    VerifiedDcapQuote q = verified(dir + "cos-113-tdx-quote.dat", "2024-08-01T00:00:00Z");
     CcelEventLog log = CcelEventLog.parse(Vectors.read(dir + "ccel_table.dat"), Vectors.read(dir + "ccel_data.dat"));
     // TdxDefaultOpts(nonce): the report data is the 64-byte zero nonce.
     AttestationResult r = tdx(q, b -> b.eventLog(log).reportData(Octets.copyOf(Vectors.read(dir + "nonce.dat"))));
@@ -351,7 +368,7 @@ class DcapAppraiserTest {
 
   // SGX: dcap-qvl sample/sgx_quote (ISVPRODID 0, ISVSVN 0, MODE64BIT set, "Hello, world!").
   static AttestationResult sgx(UnaryOperator<SgxAppraisalOptions.Builder> o) throws Exception {
-    return DcapAppraiser.appraise(sgxQuote(), PlatformKind.HARDWARE, verdict("00a067110000", TcbStatus.UP_TO_DATE),
+    return DcapAppraiser.appraise(sgxQuote(), verdict("00a067110000", TcbStatus.UP_TO_DATE),
         o.apply(SgxAppraisalOptions.builder()).build());
   }
 
@@ -404,10 +421,10 @@ class DcapAppraiserTest {
     Optional<TcbVerdict> v = Optional.of(new TcbVerdict(TcbStatus.CONFIGURATION_AND_SW_HARDENING_NEEDED, TCB_DATE,
         List.of("INTEL-SA-00289", "INTEL-SA-00615"), TcbStatus.CONFIGURATION_AND_SW_HARDENING_NEEDED, TcbStatus.UP_TO_DATE, Optional.empty(),
         "00a067110000", Instant.parse("2025-07-19T10:01:18Z"), true));
-    AttestationResult strict = DcapAppraiser.appraise(sgxQuote(), PlatformKind.HARDWARE, v, SgxAppraisalOptions.defaults());
+    AttestationResult strict = DcapAppraiser.appraise(sgxQuote(), v, SgxAppraisalOptions.defaults());
     assertThat(strict.status()).isEqualTo(TrustTier.CONTRAINDICATED);
     assertThat(failed(strict)).containsExactly("tcb_status");
-    AttestationResult accepting = DcapAppraiser.appraise(sgxQuote(), PlatformKind.HARDWARE, v, SgxAppraisalOptions.builder()
+    AttestationResult accepting = DcapAppraiser.appraise(sgxQuote(), v, SgxAppraisalOptions.builder()
         .tcb(TcbPolicy.builder().status(TcbStatus.CONFIGURATION_AND_SW_HARDENING_NEEDED, TrustTier.WARNING).build()).build());
     assertThat(accepting.status()).isEqualTo(TrustTier.WARNING);
     assertThat(accepting.checks()).contains(new Check("tcb_status", TrustTier.WARNING,

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cloister.attestation.AttestationResult;
 import dev.cloister.attestation.Check;
-import dev.cloister.attestation.PlatformKind;
 import dev.cloister.attestation.TrustTier;
 import dev.cloister.attestation.dcap.tcb.CollateralVerifier;
 import dev.cloister.attestation.dcap.tcb.IntelCollateral;
@@ -29,7 +28,7 @@ class DcapWithCollateralTest {
   @Test
   void tdxSampleAffirmsUnderDefaultOptions() throws Exception {
     var v = verify("tdx_quote", 1752919234);
-    AttestationResult r = DcapAppraiser.appraise(v.quote(), PlatformKind.HARDWARE, Optional.of(v.tcb()), TdxAppraisalOptions.defaults());
+    AttestationResult r = DcapAppraiser.appraise(v.quote(), Optional.of(v.tcb()), TdxAppraisalOptions.defaults());
     assertThat(r.checks()).filteredOn(Check::failed).isEmpty();
     assertThat(r.status()).isEqualTo(TrustTier.AFFIRMING);
     assertThat(r.claims()).containsEntry("tcb_status", "UpToDate").containsEntry("platform", "hardware");
@@ -40,11 +39,11 @@ class DcapWithCollateralTest {
   void sgxSampleIsRefusedByDefaultAndWarnedWhenItsStatusIsAllowed() throws Exception {
     var v = verify("sgx_quote", 1752919277);
     assertThat(v.tcb().status()).isEqualTo(TcbStatus.CONFIGURATION_AND_SW_HARDENING_NEEDED);
-    AttestationResult strict = DcapAppraiser.appraise(v.quote(), PlatformKind.HARDWARE, Optional.of(v.tcb()), SgxAppraisalOptions.defaults());
+    AttestationResult strict = DcapAppraiser.appraise(v.quote(), Optional.of(v.tcb()), SgxAppraisalOptions.defaults());
     assertThat(strict.status()).isEqualTo(TrustTier.CONTRAINDICATED);
     assertThat(strict.firstFailure().orElseThrow().name()).isEqualTo("tcb_status");
     assertThat(strict.claims().get("advisory_ids")).isEqualTo(java.util.List.of("INTEL-SA-00289", "INTEL-SA-00615"));
-    AttestationResult allowed = DcapAppraiser.appraise(v.quote(), PlatformKind.HARDWARE, Optional.of(v.tcb()), SgxAppraisalOptions.builder()
+    AttestationResult allowed = DcapAppraiser.appraise(v.quote(), Optional.of(v.tcb()), SgxAppraisalOptions.builder()
         .tcb(TcbPolicy.builder().status(TcbStatus.CONFIGURATION_AND_SW_HARDENING_NEEDED, TrustTier.WARNING).build()).build());
     assertThat(allowed.status()).isEqualTo(TrustTier.WARNING);
   }

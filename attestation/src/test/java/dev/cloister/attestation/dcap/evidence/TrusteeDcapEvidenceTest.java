@@ -39,7 +39,7 @@ class TrusteeDcapEvidenceTest {
     TdxEvidence e = TdxEvidence.decode(JSON.writeValueAsBytes(n));
     assertThat(e.quote()).isEqualTo(quote);
     assertThat(e.ccEventlog()).hasValueSatisfying(b -> assertThat(b).isEqualTo(ccel));
-    DcapQuote q = DcapVerifier.verify(e.quote(), AT);
+    DcapQuote q = DcapVerifier.verify(e.quote(), AT).quote();
     assertThat(q.tdx()).isTrue();
     assertThat(IntelTee.ofQuoteHeader(quote)).contains(IntelTee.TDX);
 
@@ -55,7 +55,7 @@ class TrusteeDcapEvidenceTest {
     byte[] quote = Vectors.read(DIR + "occlum_quote.dat");
     SgxEvidence e = SgxEvidence.decode(JSON.writeValueAsBytes(JSON.createObjectNode().put("quote", b64(quote))));
     assertThat(e.quote()).isEqualTo(quote);
-    assertThat(DcapVerifier.verify(e.quote(), AT).tdx()).isFalse();
+    assertThat(DcapVerifier.verify(e.quote(), AT).quote().tdx()).isFalse();
     assertThat(IntelTee.ofQuoteHeader(quote)).contains(IntelTee.SGX);
   }
 

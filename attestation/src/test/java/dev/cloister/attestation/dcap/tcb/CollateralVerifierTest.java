@@ -150,7 +150,7 @@ class CollateralVerifierTest {
     String hexSig = CollateralJson.read(raw, "v5").get("signature").asText();
     assertThat(sig.verify(IntelCollateral.signature(hexSig, "sig"))).isTrue();
     TcbInfo info = TcbInfo.parse(body);
-    DcapQuote q = DcapVerifier.verify(Vectors.read(d + "quote_v5_sample.dat"), at("2026-02-03T01:00:00Z"));
+    DcapQuote q = DcapVerifier.verify(Vectors.read(d + "quote_v5_sample.dat"), at("2026-02-03T01:00:00Z")).quote();
     byte[] b = q.reportBody().toByteArray();
     var o = TcbEvaluator.evaluate(info, PckExtensions.of(q.pckChain().getFirst()),
         Optional.of(new TcbEvaluator.TdxInputs(5, Arrays.copyOf(b, 16), Arrays.copyOfRange(b, 64, 112), Arrays.copyOfRange(b, 112, 120), Optional.of(Arrays.copyOfRange(b, 584, 600)))),

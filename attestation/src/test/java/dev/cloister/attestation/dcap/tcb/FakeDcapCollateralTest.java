@@ -150,7 +150,10 @@ class FakeDcapCollateralTest {
   @Test
   void dcapVerifierAcceptsTheFakeOnlyWithItsRootGiven() throws Exception {
     byte[] quote = tdxQuote().reportData(filled(64, 0x5a)).build();
-    DcapQuote q = DcapVerifier.verify(DcapQuote.parse(quote), List.of(FAKE.root()), NOW);
+    var verified = DcapVerifier.verify(DcapQuote.parse(quote), List.of(FAKE.root()), NOW);
+    // Trusted here, but not Intel's pinned root: the verifier labels it simulated, never hardware.
+    assertThat(verified.platform()).isEqualTo(dev.cloister.attestation.PlatformKind.SIMULATED);
+    DcapQuote q = verified.quote();
     assertThat(q.version()).isEqualTo(4);
     assertThat(q.tdx()).isTrue();
     assertThat(q.tdReport().reportData().toByteArray()).isEqualTo(filled(64, 0x5a));
@@ -164,13 +167,13 @@ class FakeDcapCollateralTest {
   @Test
   void everyQuoteShapeParsesAndVerifies() throws Exception {
     DcapQuote v5 = DcapVerifier.verify(DcapQuote.parse(FAKE.tdxV5(PCK).teeTcbSvn(tee(1, 1, 5)).teeTcbSvn2(tee(3, 1, 6)).mrServiceTd("ab".repeat(48)).build()),
-        List.of(FAKE.root()), NOW);
+        List.of(FAKE.root()), NOW).quote();
     assertThat(v5.version()).isEqualTo(5);
     assertThat(v5.bodyType()).isEqualTo(3);
     TdReport td = v5.tdReport();
     assertThat(td.teeTcbSvn2().orElseThrow().toByteArray()).isEqualTo(bytes(tee(3, 1, 6)));
     assertThat(td.mrServiceTd().orElseThrow().hex()).isEqualTo("ab".repeat(48));
-    DcapQuote sgx = DcapVerifier.verify(DcapQuote.parse(FAKE.sgxV3(PCK).mrEnclave("cd".repeat(32)).isvSvn(7).build()), List.of(FAKE.root()), NOW);
+    DcapQuote sgx = DcapVerifier.verify(DcapQuote.parse(FAKE.sgxV3(PCK).mrEnclave("cd".repeat(32)).isvSvn(7).build()), List.of(FAKE.root()), NOW).quote();
     assertThat(sgx.version()).isEqualTo(3);
     assertThat(sgx.tdx()).isFalse();
     assertThat(sgx.sgxReport().mrEnclave().hex()).isEqualTo("cd".repeat(32));

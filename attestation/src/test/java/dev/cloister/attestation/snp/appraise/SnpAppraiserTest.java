@@ -124,16 +124,6 @@ class SnpAppraiserTest {
   }
 
   @Test
-  void simulatedPlatformIsRefusedUnlessAllowed() throws Exception {
-    VerifiedSnpReport real = milan();
-    VerifiedSnpReport sim = new VerifiedSnpReport(real.report(), real.product(), PlatformKind.SIMULATED, real.vek(),
-        real.extensions(), real.anchor(), real.verifiedAt(), real.checks());
-    assertThat(SnpAppraiser.appraise(sim, good().build()).firstFailure()).map(Check::name).contains("platform");
-    assertThat(SnpAppraiser.appraise(sim, good().allowSimulated(true).build()).status()).isEqualTo(TrustTier.AFFIRMING);
-    assertThat(SnpAppraiser.appraise(sim, good().allowSimulated(true).build()).claims()).containsEntry("platform", "simulated");
-  }
-
-  @Test
   void claimsCarryEveryFieldTheCliPromises() throws Exception {
     var claims = SnpAppraiser.appraise(milan(), good().build()).claims();
     assertThat(claims).containsKeys("measurement", "report_data", "host_data", "chip_id", "vmpl", "policy", "reported_tcb", "product", "platform");
@@ -180,12 +170,24 @@ class SnpAppraiserTest {
   @Test
   void policyFileParsesEveryKeyAndRejectsUnknownOnes() {
     String json = """
-        {"measurements": ["%s"], "host_data": "%s", "vmpl": 0, "minimum_guest_svn": 0, "allow_debug": true,
-         "require_policy_bits": [], "minimum_version": "1.49", "minimum_tcb": {"bootloader": 2, "tee": 0, "snp": 5, "microcode": 68},
+        {"measurements": ["%s"], "host_data": "%s", "vmpl": 2, "minimum_guest_svn": 7, "allow_debug": true,
+         "require_policy_bits": ["single_socket"], "minimum_version": "1.49", "minimum_tcb": {"bootloader": 2, "tee": 0, "snp": 5, "microcode": 68},
          "platform_info_required": [], "cel": "claims.vmpl == 0"}
-        """.formatted("b07af9620f3b839b47996422ddec6058338951d984e312115131ea82705eaf5b6bdf8a9ece31a5a608eb0cf2e4872b01", "00".repeat(32));
+        """.formatted("b07af9620f3b839b47996422ddec6058338951d984e312115131ea82705eaf5b6bdf8a9ece31a5a608eb0cf2e4872b01", "ab".repeat(32));
     SnpAppraisalOptions o = SnpPolicyFile.parse(json.getBytes());
-    assertThat(o).isNotNull();
+    // Each key lands in its option, with the value the file gives (every one differs from the default).
+    assertThat(o.measurements).containsExactly(Octets.fromHex(
+        "b07af9620f3b839b47996422ddec6058338951d984e312115131ea82705eaf5b6bdf8a9ece31a5a608eb0cf2e4872b01"));
+    assertThat(o.hostData).contains(Octets.fromHex("ab".repeat(32)));
+    assertThat(o.vmpl).contains(2);
+    assertThat(o.minimumGuestSvn).isEqualTo(7);
+    assertThat(o.allowDebug).isTrue();
+    assertThat(o.requiredPolicyBits).containsExactly(20); // SINGLE_SOCKET, policy bit 20 (SEV-SNP ABI table 9)
+    assertThat(o.minimumVersion).isEqualTo(1 << 8 | 49);
+    assertThat(o.minimumTcb).contains(new TcbVersion.Parts(0, 2, 0, 5, 68));
+    assertThat(o.platformInfoRequired).isZero();
+    assertThat(o.cel).isPresent();
+    assertThat(SnpAppraisalOptions.defaults().requiredPolicyBits).isEmpty();
     assertThatThrownBy(() -> SnpPolicyFile.parse("{\"measurment\": []}".getBytes())).hasMessageContaining("measurment");
     assertThatThrownBy(() -> SnpPolicyFile.parse("{\"allow_simulated\": true}".getBytes())).hasMessageContaining("allow_simulated");
     assertThatThrownBy(() -> SnpPolicyFile.parse("{\"cel\": \"claims.\"}".getBytes())).hasMessageContaining("cel");

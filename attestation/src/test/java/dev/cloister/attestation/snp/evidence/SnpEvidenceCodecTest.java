@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cloister.attestation.VerificationException;
 import dev.cloister.attestation.MalformedEvidenceException;
 import dev.cloister.attestation.snp.abi.ProductLine;
 import dev.cloister.attestation.snp.abi.SnpReport;
@@ -47,7 +48,8 @@ class SnpEvidenceCodecTest {
     assertThat(v.product()).isEqualTo(ProductLine.GENOA);
     assertThat(v.report().measurement().hex())
         .isEqualTo("6a6519d757e68c2e939c9dbbbc1828498e8de35d2766dd05f1a2cca5059d0cf4ae62a36d75c837974dd50b315506e73e");
-    assertThatThrownBy(() -> SnpVerifier.verify(e, at("2025-05-26T00:00:00Z"))).isInstanceOf(Exception.class);
+    assertThatThrownBy(() -> SnpVerifier.verify(e, at("2025-05-26T00:00:00Z")))
+        .isInstanceOfSatisfying(VerificationException.class, x -> assertThat(x.field()).isEqualTo("vek.validity"));
   }
 
   @Test
@@ -120,7 +122,7 @@ class SnpEvidenceCodecTest {
     VerifiedSnpReport v = SnpVerifier.verify(SnpEvidence.of(r, vcek), at(at));
     assertThat(v.product()).isEqualTo(product);
     assertThatThrownBy(() -> SnpVerifier.verify(SnpEvidence.of(r, vcek), at("2033-01-01T00:00:00Z")))
-        .isInstanceOf(Exception.class);
+        .isInstanceOfSatisfying(VerificationException.class, x -> assertThat(x.field()).isEqualTo("vek.validity"));
   }
 
   private static SnpReport embedded(byte[] hcl) throws Exception {
