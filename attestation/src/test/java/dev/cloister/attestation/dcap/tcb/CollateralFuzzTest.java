@@ -16,7 +16,7 @@ class CollateralFuzzTest {
   private static byte[] qeIdentity;
   private static byte[] pcsResponse;
 
-  @FuzzTest(maxDuration = "15s")
+  @FuzzTest
   void parse(FuzzedDataProvider data) throws Exception {
     if (json == null) { // read once: the seeds are the same for every input
       json = Vectors.read("dcap-qvl/sample/sgx_quote_collateral.json");

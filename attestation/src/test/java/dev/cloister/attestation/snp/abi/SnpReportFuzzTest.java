@@ -46,7 +46,7 @@ class SnpReportFuzzTest {
   }
 
   @MethodSource("validReports") // seeds
-  @FuzzTest(maxDuration = "30s")
+  @FuzzTest
   void parseNeverThrowsAnythingButTheTypedError(byte[] input) {
     check(() -> SnpReport.parse(input));
     check(() -> SnpEvidenceCodec.decode(input).report()); // JSON when it starts with '{', else raw
