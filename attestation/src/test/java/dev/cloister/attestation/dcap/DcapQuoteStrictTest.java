@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Where Intel's quote verification library (SGX-TDX-DCAP-QuoteVerificationLibrary@7e5b2a1) is
- * stricter than a plain signature check, on real quotes (shared/vectors INDEX.md §2, §3) mutated
+ * stricter than a plain signature check, on real quotes (testdata/vectors INDEX.md §2, §3) mutated
  * before their signatures are reached: Quote::validate (TEE type, v5 body type, QE vendor ID),
  * QuoteVerification.cpp (EXPECTED_CERTIFICATE_COUNT_IN_PCK_CHAIN = 3) and PckCertVerifier.cpp
  * (each certificate's role and issuer).
