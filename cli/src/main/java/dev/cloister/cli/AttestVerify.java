@@ -281,7 +281,7 @@ final class AttestVerify implements Callable<Integer> {
       }
     });
     var o = new NitroAppraiser.Options(file.allowDebug(), pinned, either(file.nonce(), "nonce", nonce, "--nonce"),
-        either(file.userData(), "user_data", userData, "--user-data"), file.publicKey());
+        either(file.userData(), "user_data", userData, "--user-data"), file.publicKey(), false, file.cel());
     return appraised(NitroAppraiser.FORMAT, NitroAppraiser.appraise(d, o), checks);
   }
 

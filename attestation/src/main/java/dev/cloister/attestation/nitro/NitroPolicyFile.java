@@ -2,6 +2,8 @@ package dev.cloister.attestation.nitro;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.cloister.attestation.Octets;
+import dev.cloister.attestation.cel.CelExpression;
+import dev.cloister.attestation.cel.CelRule;
 import dev.cloister.attestation.json.PolicyJson;
 import java.util.Iterator;
 import java.util.Map;
@@ -11,17 +13,17 @@ import java.util.Set;
 /**
  * Reads {@link NitroAppraiser.Options} from a JSON policy file: {@code allow_debug}, {@code pcrs}
  * (index 0..31 to the hex value, 48 bytes for SHA-384), {@code nonce}, {@code user_data}, {@code
- * public_key} (hex). An unknown or duplicate key is an error naming it. Simulation cannot be
+ * public_key} (hex), {@code cel} (a rule over the claims, see {@link dev.cloister.attestation.cel.CelRule}). An unknown or duplicate key is an error naming it. Simulation cannot be
  * allowed from a file.
  *
  * <pre>{@code
  * {"allow_debug": false, "pcrs": {"0": "<96 hex>", "8": "<96 hex>"}, "nonce": "<hex>",
- *  "user_data": "<hex>", "public_key": "<hex>"}
+ *  "user_data": "<hex>", "public_key": "<hex>", "cel": "claims.debug == false"}
  * }</pre>
  */
 public final class NitroPolicyFile {
   /** Every key a Nitro policy file may hold. */
-  public static final Set<String> KEYS = Set.of("allow_debug", "pcrs", "nonce", "user_data", "public_key");
+  public static final Set<String> KEYS = Set.of("allow_debug", "pcrs", "nonce", "user_data", "public_key", "cel");
 
   private NitroPolicyFile() {}
 
@@ -38,6 +40,7 @@ public final class NitroPolicyFile {
     Optional<Octets> nonce = Optional.empty();
     Optional<Octets> userData = Optional.empty();
     Optional<Octets> publicKey = Optional.empty();
+    Optional<CelExpression> cel = Optional.empty();
     for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
       String k = e.getKey();
@@ -56,9 +59,10 @@ public final class NitroPolicyFile {
         case "nonce" -> nonce = Optional.of(PolicyJson.hex(k, v));
         case "user_data" -> userData = Optional.of(PolicyJson.hex(k, v));
         case "public_key" -> publicKey = Optional.of(PolicyJson.hex(k, v));
+        case "cel" -> cel = Optional.of(CelRule.compile(PolicyJson.text(k, v)));
         default -> throw new IllegalArgumentException("unknown key '" + k + "'");
       }
     }
-    return new NitroAppraiser.Options(allowDebug, pcrs, nonce, userData, publicKey);
+    return new NitroAppraiser.Options(allowDebug, pcrs, nonce, userData, publicKey, false, cel);
   }
 }

@@ -29,7 +29,7 @@ class NitroPolicyFileTest {
   @Test
   void readsEveryKey() {
     NitroAppraiser.Options o = NitroPolicyFile.parse(json("""
-        {"allow_debug": true, "pcrs": {"0": "%s", "8": "%s"}, "nonce": "0102", "user_data": "0304", "public_key": "0506"}
+        {"allow_debug": true, "pcrs": {"0": "%s", "8": "%s"}, "nonce": "0102", "user_data": "0304", "public_key": "0506", "cel": "claims.debug"}
         """.formatted("11".repeat(48), "22".repeat(48))));
     assertThat(o.allowDebug()).isTrue();
     assertThat(o.pcrs()).isEqualTo(Map.of(0, Octets.fromHex("11".repeat(48)), 8, Octets.fromHex("22".repeat(48))));
@@ -37,6 +37,7 @@ class NitroPolicyFileTest {
     assertThat(o.userData()).contains(Octets.fromHex("0304"));
     assertThat(o.publicKey()).contains(Octets.fromHex("0506"));
     assertThat(o.allowSimulated()).isFalse();
+    assertThat(o.cel()).isPresent();
     assertThatThrownBy(() -> NitroPolicyFile.parse(json("{\"pcr0\": \"00\"}"))).isInstanceOf(IllegalArgumentException.class)
         .hasMessage("unknown key 'pcr0'");
     assertThatThrownBy(() -> NitroPolicyFile.parse(json("{\"pcrs\": {\"32\": \"00\"}}"))).isInstanceOf(IllegalArgumentException.class)
@@ -64,6 +65,10 @@ class NitroPolicyFileTest {
     assertThat(failed.name()).isEqualTo("pcr0");
     assertThat(failed.detail()).isEqualTo("got " + pcr0 + ", expected " + other);
     assertThat(NitroAppraiser.appraise(v, NitroAppraiser.Options.defaults()).status()).isEqualTo(TrustTier.AFFIRMING);
+    AttestationResult cel = NitroAppraiser.appraise(v, NitroPolicyFile.parse(json("{\"cel\": \"claims.pcrs['0'] == '" + other + "'\"}")));
+    assertThat(cel.firstFailure().orElseThrow()).isEqualTo(Check.fail("cel", "policy returned false"));
+    assertThat(NitroAppraiser.appraise(v, NitroPolicyFile.parse(json("{\"cel\": \"claims.pcrs['0'] == '" + pcr0 + "'\"}"))).status())
+        .isEqualTo(TrustTier.AFFIRMING);
     assertThat(Optional.of(refused.claims().get("debug"))).contains(false);
   }
 }

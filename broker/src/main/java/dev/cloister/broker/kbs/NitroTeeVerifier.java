@@ -57,7 +57,7 @@ public final class NitroTeeVerifier implements TeeVerifier {
     }
     VerifiedNitroDocument verified = NitroVerifier.verify(NitroDocument.parse(document), roots, clock);
     var options = new NitroAppraiser.Options(policy.allowDebug(), policy.pcrs(), policy.nonce(), Optional.of(Octets.copyOf(expectedReportData)),
-        policy.publicKey(), policy.allowSimulated());
+        policy.publicKey(), policy.allowSimulated(), policy.cel());
     return NitroAppraiser.appraise(verified, options);
   }
 

@@ -1,6 +1,7 @@
 package dev.cloister.attestation.dcap.appraise;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.cloister.attestation.cel.CelRule;
 import dev.cloister.attestation.json.PolicyJson;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -17,7 +18,7 @@ import java.util.Set;
  *  "qe_vendor_id": "<32 hex>", "mr_enclaves": ["<64 hex>"], "mr_signers": ["<64 hex>"], "isv_prod_id": 0,
  *  "minimum_isv_svn": 0, "report_data": "<128 hex>", "config_id": "<128 hex>", "isv_ext_prod_id": "<32 hex>",
  *  "isv_family_id": "<32 hex>", "tcb_status": {"ConfigurationAndSWHardeningNeeded": "warning"},
- *  "minimum_tcb_date": "2024-03-13T00:00:00Z", "require_collateral": true}
+ *  "minimum_tcb_date": "2024-03-13T00:00:00Z", "require_collateral": true, "cel": "claims.tcb_status == 'UpToDate'"}
  * }</pre>
  */
 public final class SgxPolicyFile {
@@ -26,7 +27,7 @@ public final class SgxPolicyFile {
 
   static {
     Set<String> k = new HashSet<>(Set.of("allow_debug", "require_mode64bit", "minimum_qe_svn", "minimum_pce_svn", "qe_vendor_id",
-        "mr_enclaves", "mr_signers", "isv_prod_id", "minimum_isv_svn", "report_data", "config_id", "isv_ext_prod_id", "isv_family_id"));
+        "mr_enclaves", "mr_signers", "isv_prod_id", "minimum_isv_svn", "report_data", "cel", "config_id", "isv_ext_prod_id", "isv_family_id"));
     k.addAll(TcbPolicyFields.KEYS);
     KEYS = Set.copyOf(k);
   }
@@ -60,6 +61,7 @@ public final class SgxPolicyFile {
         case "config_id" -> b.configId(PolicyJson.hex(k, v));
         case "isv_ext_prod_id" -> b.isvExtProdId(PolicyJson.hex(k, v));
         case "isv_family_id" -> b.isvFamilyId(PolicyJson.hex(k, v));
+        case "cel" -> b.cel(CelRule.compile(PolicyJson.text(k, v)));
         default -> {
           // the TCB keys, read above
         }

@@ -1,6 +1,7 @@
 package dev.cloister.attestation.dcap.appraise;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.cloister.attestation.cel.CelRule;
 import dev.cloister.attestation.json.PolicyJson;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -20,7 +21,7 @@ import java.util.Set;
  *  "mr_owner": "<96 hex>", "mr_owner_config": "<96 hex>", "rtmrs": {"0": "<96 hex>"},
  *  "report_data": "<128 hex>", "mr_service_td": "<96 hex>",
  *  "tcb_status": {"SWHardeningNeeded": "contraindicated"}, "minimum_tcb_date": "2024-03-13T00:00:00Z",
- *  "require_collateral": true}
+ *  "require_collateral": true, "cel": "claims.tcb_status == 'UpToDate'"}
  * }</pre>
  */
 public final class TdxPolicyFile {
@@ -30,7 +31,7 @@ public final class TdxPolicyFile {
   static {
     Set<String> k = new HashSet<>(Set.of("allow_debug", "minimum_qe_svn", "minimum_pce_svn", "qe_vendor_id", "minimum_tee_tcb_svn",
         "mr_seams", "mr_signer_seam", "td_attributes", "xfam", "mr_tds", "mr_config_id", "mr_owner", "mr_owner_config", "rtmrs",
-        "report_data", "mr_service_td"));
+        "report_data", "cel", "mr_service_td"));
     k.addAll(TcbPolicyFields.KEYS);
     KEYS = Set.copyOf(k);
   }
@@ -67,6 +68,7 @@ public final class TdxPolicyFile {
         case "rtmrs" -> PolicyJson.indexed(k, v, 3).forEach(b::rtmr);
         case "report_data" -> b.reportData(PolicyJson.hex(k, v));
         case "mr_service_td" -> b.mrServiceTd(PolicyJson.hex(k, v));
+        case "cel" -> b.cel(CelRule.compile(PolicyJson.text(k, v)));
         default -> {
           // the TCB keys, read above
         }

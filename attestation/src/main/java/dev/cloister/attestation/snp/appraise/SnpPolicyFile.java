@@ -2,15 +2,13 @@ package dev.cloister.attestation.snp.appraise;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.cloister.attestation.Octets;
-import dev.cloister.attestation.cel.CelExpression;
-import dev.cloister.attestation.cel.CelPolicyException;
+import dev.cloister.attestation.cel.CelRule;
 import dev.cloister.attestation.json.PolicyJson;
 import dev.cloister.attestation.snp.abi.GuestPolicy;
 import dev.cloister.attestation.snp.abi.PlatformInfo;
 import dev.cloister.attestation.snp.abi.TcbVersion;
 import java.util.Iterator;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Reads {@link SnpAppraisalOptions} from a JSON policy file. Keys mirror the options in snake_case;
@@ -86,13 +84,7 @@ public final class SnpPolicyFile {
         case "vmpl" -> b.vmpl((int) number(k, v));
         case "minimum_launch_mit_vector" -> b.minimumLaunchMitVector(number(k, v));
         case "minimum_current_mit_vector" -> b.minimumCurrentMitVector(number(k, v));
-        case "cel" -> {
-          try {
-            b.cel(CelExpression.compile(text(k, v), SnpAppraiser.celVariables(), Set.of()));
-          } catch (CelPolicyException ex) {
-            throw new IllegalArgumentException("cel: " + ex.getMessage());
-          }
-        }
+        case "cel" -> b.cel(CelRule.compile(text(k, v)));
         default -> throw new IllegalArgumentException("unknown key '" + k + "'");
       }
     }

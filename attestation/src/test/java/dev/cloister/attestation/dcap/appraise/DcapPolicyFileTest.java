@@ -37,7 +37,7 @@ class DcapPolicyFileTest {
          "xfam": "%s", "mr_tds": ["%s"], "mr_config_id": "%s", "mr_owner": "%s", "mr_owner_config": "%s",
          "rtmrs": {"0": "%s", "3": "%s"}, "report_data": "%s", "mr_service_td": "%s",
          "tcb_status": {"SWHardeningNeeded": "contraindicated", "OutOfDate": "warning"},
-         "minimum_tcb_date": "2024-03-14T00:00:00Z", "require_collateral": false}
+         "minimum_tcb_date": "2024-03-14T00:00:00Z", "require_collateral": false, "cel": "claims.tcb_status == 'UpToDate'"}
         """.formatted(h(1, 16), h(2, 16), h(3, 48), h(4, 48), h(5, 48), h(6, 8), h(7, 8), h(8, 48), h(9, 48), h(10, 48), h(11, 48),
         h(12, 48), h(13, 48), h(14, 64), h(15, 48))));
     assertThat(o.allowDebug()).isTrue();
@@ -65,6 +65,7 @@ class DcapPolicyFileTest {
     assertThat(t.tier(TcbStatus.CONFIGURATION_NEEDED)).isEqualTo(TrustTier.WARNING);
     assertThat(t.minimumTcbDate()).contains(Instant.parse("2024-03-14T00:00:00Z"));
     assertThat(t.requireCollateral()).isFalse();
+    assertThat(o.cel).isPresent();
   }
 
   @Test
@@ -73,7 +74,8 @@ class DcapPolicyFileTest {
         {"allow_debug": true, "require_mode64bit": true, "minimum_qe_svn": 8, "minimum_pce_svn": 13, "qe_vendor_id": "%s",
          "mr_enclaves": ["%s"], "mr_signers": ["%s", "%s"], "isv_prod_id": 3, "minimum_isv_svn": 2, "report_data": "%s",
          "config_id": "%s", "isv_ext_prod_id": "%s", "isv_family_id": "%s",
-         "tcb_status": {"ConfigurationAndSWHardeningNeeded": "warning"}, "minimum_tcb_date": "2023-02-15T00:00:00Z"}
+         "tcb_status": {"ConfigurationAndSWHardeningNeeded": "warning"}, "minimum_tcb_date": "2023-02-15T00:00:00Z",
+         "cel": "claims.isv_prod_id == 0"}
         """.formatted(h(1, 16), h(2, 32), h(3, 32), h(4, 32), h(5, 64), h(6, 64), h(7, 16), h(8, 16))));
     assertThat(o.allowDebug()).isTrue();
     assertThat(o.allowSimulated()).isFalse();
@@ -92,6 +94,7 @@ class DcapPolicyFileTest {
     assertThat(o.tcb().tier(TcbStatus.CONFIGURATION_AND_SW_HARDENING_NEEDED)).isEqualTo(TrustTier.WARNING);
     assertThat(o.tcb().minimumTcbDate()).contains(Instant.parse("2023-02-15T00:00:00Z"));
     assertThat(o.tcb().requireCollateral()).isTrue(); // not named: the default
+    assertThat(o.cel).isPresent();
   }
 
   @Test
@@ -116,6 +119,8 @@ class DcapPolicyFileTest {
         .hasMessageStartingWith("minimum_tcb_date: must be an RFC 3339 UTC time");
     assertThatThrownBy(() -> SgxPolicyFile.parse(json("{\"isv_prod_id\": 65536}"))).isInstanceOf(IllegalArgumentException.class)
         .hasMessage("isv_prod_id: must be an integer 0..65535");
+    assertThatThrownBy(() -> TdxPolicyFile.parse(json("{\"cel\": \"claims.\"}"))).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("cel: ");
     assertThatThrownBy(() -> SgxPolicyFile.parse(json("[]"))).isInstanceOf(IllegalArgumentException.class)
         .hasMessage("a policy file is a JSON object");
   }
@@ -133,6 +138,11 @@ class DcapPolicyFileTest {
     Check failed = later.firstFailure().orElseThrow();
     assertThat(failed.name()).isEqualTo("tcb_date");
     assertThat(failed.detail()).isEqualTo("TCB date 2024-03-13T00:00:00Z vs minimum 2024-03-14T00:00:00Z");
+    // The CEL rule sees the claims: dcap-qvl asserts UpToDate for this sample.
+    assertThat(DcapAppraiser.appraise(v.quote(), Optional.of(v.tcb()), TdxPolicyFile.parse(json("{\"cel\": \"claims.tcb_status == 'UpToDate'\"}"))).status())
+        .isEqualTo(TrustTier.AFFIRMING);
+    AttestationResult cel = DcapAppraiser.appraise(v.quote(), Optional.of(v.tcb()), TdxPolicyFile.parse(json("{\"cel\": \"claims.tcb_status == 'OutOfDate'\"}")));
+    assertThat(cel.firstFailure().orElseThrow()).isEqualTo(Check.fail("cel", "policy returned false"));
   }
 
   /**
