@@ -190,7 +190,16 @@ class BrokerTeeFamiliesTest {
     assertThatThrownBy(() -> Broker.start(Broker.Options.loopback(dir, 0).withPolicies(Map.of("snp", tmp.resolve("absent.json")))))
         .isInstanceOf(IllegalArgumentException.class).hasMessageEndingWith(": cannot read the file");
     assertThatThrownBy(() -> Broker.start(Broker.Options.loopback(dir, 0).withPolicies(Map.of("tdx", strict))))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no appraisal policy file format for tdx");
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("--policy tdx=" + strict + ": unknown key 'minimum_tcb'");
+    assertThatThrownBy(() -> Broker.start(Broker.Options.loopback(dir, 0).withPolicies(Map.of("sgx", binds))))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("--policy sgx=" + binds + ": report_data: the broker binds REPORT_DATA to each session; a policy cannot set it");
+    assertThatThrownBy(() -> Broker.start(Broker.Options.loopback(dir, 0).withPolicies(Map.of("az-tdx-vtpm", binds))))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("--policy az-tdx-vtpm=" + binds + ": report_data: REPORT_DATA holds the HCL runtime claims' digest");
+    Path userData = Files.writeString(tmp.resolve("user-data.json"), "{\"user_data\": \"00\"}");
+    assertThatThrownBy(() -> Broker.start(Broker.Options.loopback(dir, 0).withPolicies(Map.of("nitro", userData))))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("--policy nitro=" + userData + ": user_data: the broker binds user_data to each session; a policy cannot set it");
+    assertThatThrownBy(() -> Broker.start(Broker.Options.loopback(dir, 0).withPolicies(Map.of("tpm", lenient))))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(": unknown TEE family 'tpm'");
     assertThatThrownBy(() -> Broker.start(Broker.Options.loopback(dir, 0).withTees(Set.of("snp")).withPolicies(Map.of("az-snp-vtpm", strict))))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("az-snp-vtpm is not an accepted family");
   }
@@ -227,6 +236,44 @@ class BrokerTeeFamiliesTest {
       problem(attest(b.broker().uri(), "sgx", sgx), 401, "binding-failed");
       assertThat(b.lastVerdict().toString()).contains("ConfigurationAndSWHardeningNeeded");
       assertThat(b.audit()).doesNotContain("key_released");
+    }
+  }
+
+  /**
+   * Policy files for the Intel and Nitro families applied by the broker to real evidence (the samples
+   * above): each sample is still refused on the session binding under a lax file, and a stricter file
+   * makes the named policy check its first failure. dcap-qvl's TDX sample matches the TCB level dated
+   * 2024-03-13 (its collateral); its SGX sample's MRENCLAVE is 33d8736d…; evervault's PCR0 f4d48b81….
+   */
+  @Test
+  void intelAndNitroPolicyFilesApplyToRealEvidence() throws Exception {
+    JsonNode tdx = JSON.createObjectNode().put("quote", Base64.getEncoder().encodeToString(Vectors.read("dcap-qvl/sample/tdx_quote")));
+    Path tcbDate = Files.writeString(tmp.resolve("tdx-date.json"), "{\"minimum_tcb_date\": \"2024-03-14T00:00:00Z\"}");
+    try (Running b = start("tdx-policy", "2025-07-19T10:00:34Z", Broker.Options.loopback(tmp.resolve("tdx-policy"), 0).withPolicies(Map.of("tdx", tcbDate)))) {
+      Files.write(Files.createDirectories(tmp.resolve("tdx-policy").resolve("intel-collateral")).resolve("tdx-b0c06f000000.json"),
+          Vectors.read("dcap-qvl/sample/tdx_quote_collateral.json"));
+      problem(attest(b.broker().uri(), "tdx", tdx), 401, "binding-failed");
+      assertThat(b.lastVerdict().findValue("reason").asText()).isEqualTo("tcb_date: TCB date 2024-03-13T00:00:00Z vs minimum 2024-03-14T00:00:00Z");
+      assertThat(b.audit()).contains("policy=tdx");
+    }
+    JsonNode sgx = JSON.createObjectNode().put("quote", Base64.getEncoder().encodeToString(Vectors.read("dcap-qvl/sample/sgx_quote")));
+    String accept = "\"tcb_status\": {\"ConfigurationAndSWHardeningNeeded\": \"affirming\"}";
+    Path lax = Files.writeString(tmp.resolve("sgx-lax.json"), "{" + accept + "}");
+    Path other = Files.writeString(tmp.resolve("sgx-other.json"), "{" + accept + ", \"mr_enclaves\": [\"" + "00".repeat(32) + "\"]}");
+    for (Path file : List.of(lax, other)) {
+      String name = file.getFileName().toString().replace(".json", "");
+      try (Running b = start(name, "2025-07-19T10:01:17Z", Broker.Options.loopback(tmp.resolve(name), 0).withPolicies(Map.of("sgx", file)))) {
+        Files.write(Files.createDirectories(tmp.resolve(name).resolve("intel-collateral")).resolve("sgx-00a067110000.json"),
+            Vectors.read("dcap-qvl/sample/sgx_quote_collateral.json"));
+        problem(attest(b.broker().uri(), "sgx", sgx), 401, "binding-failed");
+        // Lax: the TCB status passes and the binding is the first failure; with another MRENCLAVE, the enclave is.
+        assertThat(b.lastVerdict().findValue("reason").asText()).startsWith(file == lax ? "report_data: " : "mr_enclave: ");
+      }
+    }
+    Path pcr0 = Files.writeString(tmp.resolve("nitro.json"), "{\"pcrs\": {\"0\": \"" + "00".repeat(48) + "\"}}");
+    try (Running b = start("nitro-policy", "2022-10-13T10:00:00Z", Broker.Options.loopback(tmp.resolve("nitro-policy"), 0).withPolicies(Map.of("nitro", pcr0)))) {
+      problem(attest(b.broker().uri(), "nitro", base64(Vectors.read(NITRO))), 401, "binding-failed");
+      assertThat(b.lastVerdict().findValue("reason").asText()).startsWith("pcr0: got f4d48b81").endsWith(", expected " + "00".repeat(48));
     }
   }
 

@@ -15,8 +15,10 @@ import dev.cloister.attestation.dcap.evidence.SgxEvidence;
 import dev.cloister.attestation.dcap.evidence.TdxEvidence;
 import dev.cloister.attestation.dcap.appraise.DcapAppraiser;
 import dev.cloister.attestation.dcap.appraise.SgxAppraisalOptions;
+import dev.cloister.attestation.dcap.appraise.SgxPolicyFile;
 import dev.cloister.attestation.dcap.appraise.TcbPolicy;
 import dev.cloister.attestation.dcap.appraise.TdxAppraisalOptions;
+import dev.cloister.attestation.dcap.appraise.TdxPolicyFile;
 import dev.cloister.attestation.dcap.ccel.CcelEventLog;
 import dev.cloister.attestation.azure.AzureTdxVtpmAppraiser;
 import dev.cloister.attestation.azure.AzureTdxVtpmEvidence;
@@ -24,7 +26,9 @@ import dev.cloister.attestation.azure.AzureTdxVtpmVerifier;
 import dev.cloister.attestation.dcap.tcb.CollateralSource;
 import dev.cloister.attestation.dcap.tcb.CollateralVerifier;
 import dev.cloister.attestation.dcap.tcb.TcbVerdict;
+import dev.cloister.attestation.json.PolicyJson;
 import dev.cloister.attestation.nitro.NitroAppraiser;
+import dev.cloister.attestation.nitro.NitroPolicyFile;
 import dev.cloister.attestation.nitro.NitroVerifier;
 import dev.cloister.attestation.nitro.VerifiedNitroDocument;
 import dev.cloister.attestation.TrustTier;
@@ -71,12 +75,15 @@ import picocli.CommandLine.Model.CommandSpec;
           + "to it, the TPM quote signed by the attested key, the PCR digest; --policy applies to the SNP report (VMPL 0 always), "
           + "--nonce to the TPM quote, --pcr to the PCRs.",
       "  nitro: an AWS Nitro Enclaves attestation document (COSE_Sign1, binary, hex or base64). Chain to the pinned AWS root, "
-          + "validity, COSE signature; debug enclaves refused; --pcr, --nonce, --user-data pinned.",
+          + "validity, COSE signature; debug enclaves refused; --pcr, --nonce, --user-data pinned; --policy (NitroPolicyFile: "
+          + "allow_debug, pcrs, nonce, user_data, public_key).",
       "  tdx, sgx: an Intel DCAP quote (binary, hex, base64, or Trustee's TDX/SGX evidence JSON). PCK chain to the pinned Intel "
           + "root, QE report, quote signature; with --collateral (dcap-qvl JSON or a directory of PCS files) Intel's TCB status "
-          + "and advisories; without it the verdict says the TCB status is unknown.",
-      "  az-tdx-vtpm: Trustee's Azure TDX vTPM evidence JSON. The TD quote as for tdx (--collateral), the HCL runtime claims "
-          + "bound to it, the TPM quote signed by the attested key, the PCR digest; --nonce and --pcr as for az-snp-vtpm.",
+          + "and advisories; without it the verdict says the TCB status is unknown (with --policy, refused unless the file sets "
+          + "require_collateral false). --policy: TdxPolicyFile or SgxPolicyFile (TCB statuses, minimum_tcb_date, measurements...).",
+      "  az-tdx-vtpm: Trustee's Azure TDX vTPM evidence JSON. The TD quote as for tdx (--collateral, --policy without report_data), "
+          + "the HCL runtime claims bound to it, the TPM quote signed by the attested key, the PCR digest; --nonce and --pcr as for "
+          + "az-snp-vtpm.",
     },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:accepted", "1:rejected (any failed check, malformed evidence included)", "2:usage error"})
@@ -125,7 +132,8 @@ final class AttestVerify implements Callable<Integer> {
   @Option(names = "--at", paramLabel = "TIME", description = "Verify as of TIME (ISO-8601 or epoch seconds); default now.")
   String at;
 
-  @Option(names = "--policy", paramLabel = "FILE", description = "Appraisal policy (JSON): options and an optional CEL rule.")
+  @Option(names = "--policy", paramLabel = "FILE", description = "Appraisal policy (JSON) in the format of the evidence's family: snp and "
+      + "az-snp-vtpm SnpPolicyFile (options and an optional CEL rule), tdx and az-tdx-vtpm TdxPolicyFile, sgx SgxPolicyFile, nitro NitroPolicyFile.")
   Path policy;
 
   @Option(names = "--verify-only", description = "Only decide whether the evidence is genuine; skip appraisal.")
@@ -196,7 +204,6 @@ final class AttestVerify implements Callable<Integer> {
     applies(snp, "--product", product != null, "snp");
     applies(snp, "--allow-simulated", allowSimulated, "snp");
     applies(snp, "--platform", platformDir != null, "snp");
-    applies(snp || vtpm, "--policy", policy != null, "snp, az-snp-vtpm");
     applies(snp || vtpm, "--crl", !crls.isEmpty(), "snp, az-snp-vtpm");
     applies(snp || vtpm, "--require-crl", requireCrl, "snp, az-snp-vtpm");
     applies(nitro || vtpm || tdxVtpm, "--pcr", !pcrs.isEmpty(), "nitro, az-snp-vtpm, az-tdx-vtpm");
@@ -266,7 +273,15 @@ final class AttestVerify implements Callable<Integer> {
     if (verifyOnly) {
       return new Verdict(NitroAppraiser.FORMAT, TrustTier.AFFIRMING, null, checks, NitroAppraiser.claims(d));
     }
-    var o = new NitroAppraiser.Options(false, pcrOptions(), hexOption(nonce, "--nonce"), hexOption(userData, "--user-data"), Optional.empty());
+    NitroAppraiser.Options file = policy != null ? policyFile(NitroPolicyFile::parse) : NitroAppraiser.Options.defaults();
+    Map<Integer, Octets> pinned = new java.util.TreeMap<>(file.pcrs());
+    pcrOptions().forEach((i, v) -> {
+      if (pinned.put(i, v) != null) {
+        throw new UsageException("--pcr " + i + ": the policy file " + policy + " pins pcrs." + i + " already");
+      }
+    });
+    var o = new NitroAppraiser.Options(file.allowDebug(), pinned, either(file.nonce(), "nonce", nonce, "--nonce"),
+        either(file.userData(), "user_data", userData, "--user-data"), file.publicKey(), false, file.cel());
     return appraised(NitroAppraiser.FORMAT, NitroAppraiser.appraise(d, o), checks);
   }
 
@@ -278,7 +293,7 @@ final class AttestVerify implements Callable<Integer> {
     }
     AzureTdxVtpmVerifier.Verified v = AzureTdxVtpmVerifier.verify(AzureTdxVtpmEvidence.decode(bytes), options);
     checks.addAll(v.checks());
-    TdxAppraisalOptions tdx = TdxAppraisalOptions.builder().tcb(TcbPolicy.builder().requireCollateral(collateral != null).build()).build();
+    TdxAppraisalOptions tdx = tdxOptions(true);
     AttestationResult result = AzureTdxVtpmAppraiser.appraise(v, new AzureTdxVtpmAppraiser.Options(tdx, hexOption(nonce, "--nonce"), pcrOptions()));
     if (verifyOnly) {
       return new Verdict(AzureTdxVtpmAppraiser.FORMAT, TrustTier.AFFIRMING, null, checks, result.claims());
@@ -321,17 +336,16 @@ final class AttestVerify implements Callable<Integer> {
       tcb = Optional.of(cv.verify(q, loadCollateral()));
       checks.addAll(cv.checks(q, tcb.get()));
     }
-    // Without collateral the TCB status is unknown: a warning here (the person asked to look), never affirming.
-    TcbPolicy tcbPolicy = TcbPolicy.builder().requireCollateral(collateral != null).build();
     AttestationResult result;
     if (f == EvidenceFormat.TDX) {
-      TdxAppraisalOptions.Builder o = TdxAppraisalOptions.builder().tcb(tcbPolicy);
+      TdxAppraisalOptions.Builder o = tdxOptions(false).toBuilder();
       if (eventLog.isPresent()) {
         o.eventLog(CcelEventLog.parse(eventLog.get()));
       }
       result = DcapAppraiser.appraise(v, tcb, o.build());
     } else {
-      result = DcapAppraiser.appraise(v, tcb, SgxAppraisalOptions.builder().tcb(tcbPolicy).build());
+      SgxAppraisalOptions o = policy != null ? policyFile(SgxPolicyFile::parse) : SgxAppraisalOptions.builder().tcb(lenientTcb()).build();
+      result = DcapAppraiser.appraise(v, tcb, o);
     }
     // tcb_status and advisory_ids are always shown for Intel, null and empty when not evaluated.
     Map<String, Object> claims = new java.util.LinkedHashMap<>(result.claims());
@@ -422,6 +436,46 @@ final class AttestVerify implements Callable<Integer> {
       spec.commandLine().getErr().println("cloister: WARNING: --allow-simulated: evidence from the simulated platform is accepted; it protects nothing");
     }
     return b.build();
+  }
+
+  /**
+   * Without a policy file the TCB status is unknown without collateral: a warning here (the person
+   * asked to look), never affirming. A policy file's TCB policy is the operator's and stands as written.
+   */
+  private TcbPolicy lenientTcb() {
+    return TcbPolicy.builder().requireCollateral(collateral != null).build();
+  }
+
+  /** TDX options: the policy file's, else the defaults with {@link #lenientTcb}. */
+  private TdxAppraisalOptions tdxOptions(boolean azure) {
+    if (policy == null) {
+      return TdxAppraisalOptions.builder().tcb(lenientTcb()).build();
+    }
+    return policyFile(json -> {
+      var root = PolicyJson.read(json);
+      if (azure && root.has("report_data")) {
+        // Azure's TD REPORT_DATA is the HCL runtime claims' digest, which verification already binds.
+        throw new IllegalArgumentException("report_data: az-tdx-vtpm's TD REPORT_DATA is the HCL runtime claims' digest, checked in verification");
+      }
+      return TdxPolicyFile.parse(root);
+    });
+  }
+
+  /** The policy file read by {@code parse}; anything wrong in it is a usage error naming the file. */
+  private <T> T policyFile(java.util.function.Function<byte[], T> parse) {
+    try {
+      return parse.apply(Inputs.read(policy));
+    } catch (IllegalArgumentException e) {
+      throw new UsageException("--policy " + policy + ": " + e.getMessage());
+    }
+  }
+
+  /** A value the policy file or an option may pin, but not both. */
+  private Optional<Octets> either(Optional<Octets> fromFile, String key, String option, String name) {
+    if (fromFile.isPresent() && option != null) {
+      throw new UsageException(name + ": the policy file " + policy + " sets " + key + " already");
+    }
+    return fromFile.isPresent() ? fromFile : hexOption(option, name);
   }
 
   private SnpAppraisalOptions appraisalOptions() {

@@ -101,8 +101,9 @@ final class BrokerCommand implements Runnable {
     java.net.URI intelPcs;
 
     @Option(names = "--policy", paramLabel = "FAMILY=FILE",
-        description = "Appraise FAMILY's evidence with FILE, a policy in the format 'attest verify --policy' reads (snp, az-snp-vtpm; "
-            + "e.g. minimum_tcb); repeatable. Default: the built-in appraisal.")
+        description = "Appraise FAMILY's evidence with FILE, a policy in the format 'attest verify --policy' reads for that family "
+            + "(any family served; e.g. snp's minimum_tcb, tdx's minimum_tcb_date, sgx's mr_enclaves, nitro's pcrs); what the broker "
+            + "binds to the session (report_data, nitro's user_data and nonce) is refused; repeatable. Default: the built-in appraisal.")
     java.util.Map<String, Path> policies = new java.util.LinkedHashMap<>();
 
     @Option(names = "--require-crl", description = "Refuse SEV-SNP evidence (snp, az-snp-vtpm) unless a CRL signed by its AMD root was checked "

@@ -157,6 +157,63 @@ class AttestVerifyFormatsTest {
   }
 
   /**
+   * {@code --policy} in each family's format: a stricter file refuses the real sample the defaults (or
+   * a laxer file) accept, naming the check. dcap-qvl's TDX sample matches its collateral's TCB level
+   * dated 2024-03-13; its SGX sample is ConfigurationAndSWHardeningNeeded with MRENCLAVE 33d8736d…;
+   * evervault's document has the PCR0 its own test expects.
+   */
+  @Test
+  void policyFilesApplyToEveryFamily(@TempDir Path tmp) throws Exception {
+    String tdxAt = "2025-07-19T10:00:34Z";
+    String tdxCollateral = path("dcap-qvl/sample/tdx_quote_collateral.json");
+    Path sameDay = Files.writeString(tmp.resolve("same-day.json"), "{\"minimum_tcb_date\": \"2024-03-13T00:00:00Z\"}");
+    Path later = Files.writeString(tmp.resolve("later.json"), "{\"minimum_tcb_date\": \"2024-03-14T00:00:00Z\"}");
+    CliRunner ok = CliRunner.run("attest", "verify", path(TDX), "--format", "tdx", "--at", tdxAt, "--collateral", tdxCollateral, "--policy", sameDay.toString(), "--json");
+    assertThat(ok.exit()).as(ok.out() + ok.err()).isZero();
+    CliRunner tooOld = CliRunner.run("attest", "verify", path(TDX), "--format", "tdx", "--at", tdxAt, "--collateral", tdxCollateral, "--policy", later.toString(), "--json");
+    assertThat(tooOld.exit()).as(tooOld.out() + tooOld.err()).isEqualTo(1);
+    assertThat(json(tooOld).get("reason").asText()).isEqualTo("tcb_date: TCB date 2024-03-13T00:00:00Z vs minimum 2024-03-14T00:00:00Z");
+    // A policy file is the operator's: without collateral its TCB policy refuses (the default one only warns).
+    CliRunner noCollateral = CliRunner.run("attest", "verify", path(TDX), "--format", "tdx", "--at", tdxAt, "--policy", sameDay.toString(), "--json");
+    assertThat(noCollateral.exit()).isEqualTo(1);
+    assertThat(json(noCollateral).get("status").asText()).isEqualTo("contraindicated");
+    assertThat(json(noCollateral).get("reason").asText()).startsWith("tcb_status: ");
+
+    String sgxAt = "2025-07-19T10:01:17Z";
+    String sgxCollateral = path("dcap-qvl/sample/sgx_quote_collateral.json");
+    String accept = "\"tcb_status\": {\"ConfigurationAndSWHardeningNeeded\": \"affirming\"}";
+    Path lax = Files.writeString(tmp.resolve("sgx-lax.json"), "{" + accept + "}");
+    Path other = Files.writeString(tmp.resolve("sgx-other.json"), "{" + accept + ", \"mr_enclaves\": [\"" + "00".repeat(32) + "\"]}");
+    CliRunner sgxOk = CliRunner.run("attest", "verify", path(SGX), "--format", "sgx", "--at", sgxAt, "--collateral", sgxCollateral, "--policy", lax.toString(), "--json");
+    assertThat(sgxOk.exit()).as(sgxOk.out() + sgxOk.err()).isZero();
+    CliRunner sgxOther = CliRunner.run("attest", "verify", path(SGX), "--at", sgxAt, "--collateral", sgxCollateral, "--policy", other.toString(), "--json");
+    assertThat(sgxOther.exit()).isEqualTo(1);
+    assertThat(json(sgxOther).get("reason").asText()).startsWith("mr_enclave: ").contains("33d8736d");
+
+    Path pcr0 = Files.writeString(tmp.resolve("nitro.json"), "{\"pcrs\": {\"0\": \"" + NITRO_PCR0 + "\"}}");
+    Path otherPcr0 = Files.writeString(tmp.resolve("nitro-other.json"), "{\"pcrs\": {\"0\": \"" + "00".repeat(48) + "\"}}");
+    CliRunner nitroOk = CliRunner.run("attest", "verify", path(NITRO), "--at", "2022-10-13T10:00:00Z", "--policy", pcr0.toString(), "--json");
+    assertThat(nitroOk.exit()).as(nitroOk.out() + nitroOk.err()).isZero();
+    CliRunner nitroOther = CliRunner.run("attest", "verify", path(NITRO), "--at", "2022-10-13T10:00:00Z", "--policy", otherPcr0.toString(), "--json");
+    assertThat(nitroOther.exit()).isEqualTo(1);
+    assertThat(json(nitroOther).get("reason").asText()).isEqualTo("pcr0: got " + NITRO_PCR0 + ", expected " + "00".repeat(48));
+
+    // Usage errors name the file and the key.
+    Path typo = Files.writeString(tmp.resolve("typo.json"), "{\"mr_td\": []}");
+    CliRunner bad = CliRunner.run("attest", "verify", path(TDX), "--format", "tdx", "--at", tdxAt, "--policy", typo.toString());
+    assertThat(bad.exit()).isEqualTo(2);
+    assertThat(bad.err()).contains("--policy " + typo + ": unknown key 'mr_td'");
+    CliRunner twice = CliRunner.run("attest", "verify", path(NITRO), "--at", "2022-10-13T10:00:00Z", "--policy", pcr0.toString(), "--pcr", "0=" + NITRO_PCR0);
+    assertThat(twice.exit()).isEqualTo(2);
+    assertThat(twice.err()).contains("--pcr 0: the policy file " + pcr0 + " pins pcrs.0 already");
+    Path reportData = Files.writeString(tmp.resolve("td-report-data.json"), "{\"report_data\": \"" + "00".repeat(64) + "\"}");
+    CliRunner azure = CliRunner.run("attest", "verify", path("trustee/deps/verifier/test_data/az-tdx-vtpm/evidence-v1.json"), "--at", "2025-03-01T00:00:00Z",
+        "--policy", reportData.toString());
+    assertThat(azure.exit()).isEqualTo(2);
+    assertThat(azure.err()).contains("--policy " + reportData + ": report_data: az-tdx-vtpm's TD REPORT_DATA is the HCL runtime claims' digest");
+  }
+
+  /**
    * Trustee's Azure TDX vTPM evidence (deps/verifier/test_data/az-tdx-vtpm, INDEX.md §2): pcr00 as
    * Trustee's test_evaluate expects, nonce "challenge"; with dcap-rs@d847b8f's collateral for FMSPC
    * 00806f050000 the TD's TCB is OutOfDate, so the default appraisal refuses it.

@@ -34,7 +34,11 @@ class BrokerAndAuditCommandsTest {
     assertThat(bad.err()).contains("--policy snp=" + typo + ": unknown key 'minimum_tbc'");
     CliRunner tdx = CliRunner.run("broker", "serve", "--data-dir", dir.toString(), "--port", "0", "--policy", "tdx=" + typo);
     assertThat(tdx.exit()).isEqualTo(2);
-    assertThat(tdx.err()).contains("no appraisal policy file format for tdx");
+    assertThat(tdx.err()).contains("--policy tdx=" + typo + ": unknown key 'minimum_tbc'");
+    Path nitro = Files.writeString(tmp.resolve("nitro.json"), "{\"pcrs\": {\"0\": \"00\"}}");
+    CliRunner shortPcr = CliRunner.run("broker", "serve", "--data-dir", dir.toString(), "--port", "0", "--policy", "nitro=" + nitro);
+    assertThat(shortPcr.exit()).isEqualTo(2);
+    assertThat(shortPcr.err()).contains("--policy nitro=" + nitro + ": pcrs.0: a Nitro PCR is 48 bytes (SHA-384), got 1");
   }
 
   @Test

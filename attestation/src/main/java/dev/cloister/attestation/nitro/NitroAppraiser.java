@@ -4,14 +4,16 @@ import dev.cloister.attestation.AttestationResult;
 import dev.cloister.attestation.Check;
 import dev.cloister.attestation.Octets;
 import dev.cloister.attestation.PlatformKind;
+import dev.cloister.attestation.cel.CelExpression;
+import dev.cloister.attestation.cel.CelRule;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * Policy on a verified Nitro document: a root other than AWS's refused unless simulation is allowed, debug enclaves refused unless allowed, pinned PCRs, and the
- * expected nonce, user data or public key. Claims carry every PCR in hex.
+ * Policy on a verified Nitro document: a root other than AWS's refused unless simulation is allowed, debug enclaves refused unless allowed, pinned PCRs, the
+ * expected nonce, user data or public key, and an optional CEL rule over the claims. Claims carry every PCR in hex.
  */
 public final class NitroAppraiser {
   public static final String FORMAT = "nitro";
@@ -23,7 +25,13 @@ public final class NitroAppraiser {
 
   /** What the document must say; empty fields are not checked. */
   public record Options(boolean allowDebug, Map<Integer, Octets> pcrs, Optional<Octets> nonce, Optional<Octets> userData, Optional<Octets> publicKey,
-      boolean allowSimulated) {
+      boolean allowSimulated, Optional<CelExpression> cel) {
+    /** Without a CEL rule. */
+    public Options(boolean allowDebug, Map<Integer, Octets> pcrs, Optional<Octets> nonce, Optional<Octets> userData, Optional<Octets> publicKey,
+        boolean allowSimulated) {
+      this(allowDebug, pcrs, nonce, userData, publicKey, allowSimulated, Optional.empty());
+    }
+
     /** Hardware only: a document from any root but AWS's is refused. */
     public Options(boolean allowDebug, Map<Integer, Octets> pcrs, Optional<Octets> nonce, Optional<Octets> userData, Optional<Octets> publicKey) {
       this(allowDebug, pcrs, nonce, userData, publicKey, false);
@@ -65,7 +73,9 @@ public final class NitroAppraiser {
     exact(checks, "nonce", d.nonce(), o.nonce());
     exact(checks, "user_data", d.userData(), o.userData());
     exact(checks, "public_key", d.publicKey(), o.publicKey());
-    return RESULTS.of(FORMAT, v.platform(), claims(v), checks);
+    Map<String, Object> claims = claims(v);
+    o.cel().ifPresent(rule -> checks.add(CelRule.check(rule, claims)));
+    return RESULTS.of(FORMAT, v.platform(), claims, checks);
   }
 
   private static void exact(List<Check> checks, String name, Optional<Octets> got, Optional<Octets> want) {

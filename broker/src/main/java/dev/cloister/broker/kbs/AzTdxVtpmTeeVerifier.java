@@ -16,21 +16,24 @@ import java.util.Optional;
  * Trustee's verifier, the TPM quote's nonce must be the 48-byte KBS runtime-data digest; the TD
  * quote's REPORT_DATA holds the SHA-256 of the HCL runtime claims (checked by verification). The
  * TD quote is verified with Intel collateral from the broker's collateral source and appraised
- * with the default TDX options.
+ * with the TDX options (the defaults, or a {@code broker serve --policy az-tdx-vtpm=FILE} file).
  */
 public final class AzTdxVtpmTeeVerifier implements TeeVerifier {
   private final Clock clock;
   private final CollateralSource collateral;
+  private final TdxAppraisalOptions options;
 
-  public AzTdxVtpmTeeVerifier(Clock clock, CollateralSource collateral) {
+  /** @param options for the TD quote, without REPORT_DATA (the runtime claims' digest, checked by verification) */
+  public AzTdxVtpmTeeVerifier(Clock clock, CollateralSource collateral, TdxAppraisalOptions options) {
     this.clock = Objects.requireNonNull(clock, "clock");
     this.collateral = Objects.requireNonNull(collateral, "collateral");
+    this.options = Objects.requireNonNull(options, "options");
   }
 
   @Override
   public AttestationResult attest(JsonNode evidence, byte[] expectedReportData) throws AttestationException {
     byte[] json = TrusteeJson.object(evidence, "az-tdx-vtpm");
-    return AzureTdxVtpmAppraiser.attest(json, expectedReportData, Optional.of(collateral), clock, TdxAppraisalOptions.defaults());
+    return AzureTdxVtpmAppraiser.attest(json, expectedReportData, Optional.of(collateral), clock, options);
   }
 
   @Override

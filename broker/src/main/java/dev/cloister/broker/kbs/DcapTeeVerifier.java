@@ -25,19 +25,34 @@ import java.util.Optional;
 /**
  * Intel TDX and SGX for the broker ({@code tee: "tdx"} or {@code "sgx"}), in Trustee's evidence
  * shapes: the quote verified to the pinned Intel root, its Intel collateral verified and its TCB
- * status derived, then the default appraisal (UpToDate affirming; SWHardeningNeeded and
- * ConfigurationNeeded a warning; the rest contraindicated; debug refused) with REPORT_DATA bound to
- * the session. A TDX event log, when sent, must replay to the quote's RTMRs.
+ * status derived, then appraised with the family's options (by default UpToDate affirming;
+ * SWHardeningNeeded and ConfigurationNeeded a warning; the rest contraindicated; debug refused; or
+ * a {@code broker serve --policy} file) with REPORT_DATA bound to the session. A TDX event log,
+ * when sent, must replay to the quote's RTMRs.
  */
 public final class DcapTeeVerifier implements TeeVerifier {
   private final IntelTee tee;
   private final Clock clock;
   private final CollateralSource collateral;
+  private final TdxAppraisalOptions tdx;
+  private final SgxAppraisalOptions sgx;
 
-  public DcapTeeVerifier(IntelTee tee, Clock clock, CollateralSource collateral) {
+  private DcapTeeVerifier(IntelTee tee, Clock clock, CollateralSource collateral, TdxAppraisalOptions tdx, SgxAppraisalOptions sgx) {
     this.tee = Objects.requireNonNull(tee, "tee");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.collateral = Objects.requireNonNull(collateral, "collateral");
+    this.tdx = Objects.requireNonNull(tdx, "tdx");
+    this.sgx = Objects.requireNonNull(sgx, "sgx");
+  }
+
+  /** {@code tee: "tdx"}, appraised with {@code options} (their REPORT_DATA replaced by the session's). */
+  public static DcapTeeVerifier tdx(Clock clock, CollateralSource collateral, TdxAppraisalOptions options) {
+    return new DcapTeeVerifier(IntelTee.TDX, clock, collateral, options, SgxAppraisalOptions.defaults());
+  }
+
+  /** {@code tee: "sgx"}, appraised with {@code options} (their REPORT_DATA replaced by the session's). */
+  public static DcapTeeVerifier sgx(Clock clock, CollateralSource collateral, SgxAppraisalOptions options) {
+    return new DcapTeeVerifier(IntelTee.SGX, clock, collateral, TdxAppraisalOptions.defaults(), options);
   }
 
   @Override
@@ -62,13 +77,13 @@ public final class DcapTeeVerifier implements TeeVerifier {
     Optional<TcbVerdict> tcb = Optional.of(CollateralVerifier.intel(clock).verify(q, collateral.collateralFor(q)));
     Octets reportData = Octets.copyOf(expectedReportData);
     if (tee == IntelTee.TDX) {
-      TdxAppraisalOptions.Builder o = TdxAppraisalOptions.builder().reportData(reportData);
+      TdxAppraisalOptions.Builder o = tdx.toBuilder().reportData(reportData);
       if (eventLog.isPresent()) {
         o.eventLog(CcelEventLog.parse(eventLog.get()));
       }
       return DcapAppraiser.appraise(v, tcb, o.build());
     }
-    return DcapAppraiser.appraise(v, tcb, SgxAppraisalOptions.builder().reportData(reportData).build());
+    return DcapAppraiser.appraise(v, tcb, sgx.toBuilder().reportData(reportData).build());
   }
 
   @Override

@@ -1,9 +1,15 @@
 package dev.cloister.broker.kbs;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.cloister.attestation.dcap.appraise.SgxAppraisalOptions;
+import dev.cloister.attestation.dcap.appraise.SgxPolicyFile;
+import dev.cloister.attestation.dcap.appraise.TdxAppraisalOptions;
+import dev.cloister.attestation.dcap.appraise.TdxPolicyFile;
 import dev.cloister.attestation.dcap.evidence.IntelTee;
 import dev.cloister.attestation.dcap.tcb.CollateralSource;
+import dev.cloister.attestation.json.PolicyJson;
+import dev.cloister.attestation.nitro.NitroAppraiser;
+import dev.cloister.attestation.nitro.NitroPolicyFile;
 import dev.cloister.attestation.nitro.NitroVerifier;
 import dev.cloister.attestation.snp.appraise.SnpAppraisalOptions;
 import dev.cloister.attestation.snp.appraise.SnpPolicyFile;
@@ -40,15 +46,15 @@ public final class TeeRegistry {
    * @param simulatedAnchors the simulated platforms' roots
    * @param nitroRoots the Nitro roots to trust (default: AWS's G1 root, embedded and pinned)
    * @param intelCollateral where TDX and SGX collateral comes from
-   * @param snpPolicies appraisal options by family ({@code snp}, {@code az-snp-vtpm}), from {@link #policies};
-   *     a family not named is appraised with the defaults
+   * @param policies appraisal options by family, from {@link #policies}; a family not named is
+   *     appraised with its defaults
    * @param requireCrl SEV-SNP verification fails unless a CRL signed by the report's ARK was checked
    */
   public record Config(
       Clock clock, CertificateSource snpCertificates, boolean allowSimulated, List<TrustAnchor> simulatedAnchors, List<X509Certificate> nitroRoots,
-      CollateralSource intelCollateral, Map<String, SnpAppraisalOptions> snpPolicies, boolean requireCrl) {
+      CollateralSource intelCollateral, Map<String, Policy> policies, boolean requireCrl) {
     public Config {
-      snpPolicies = Map.copyOf(snpPolicies);
+      policies = Map.copyOf(policies);
       Objects.requireNonNull(intelCollateral, "intelCollateral");
       Objects.requireNonNull(clock, "clock");
       Objects.requireNonNull(snpCertificates, "snpCertificates");
@@ -67,8 +73,33 @@ public final class TeeRegistry {
 
     /** The family's policy file, else the defaults; simulation only from the broker's own flag, as for {@code attest verify}. */
     SnpAppraisalOptions snpAppraisal(String family, boolean withSimulated) {
-      return snpPolicies.getOrDefault(family, SnpAppraisalOptions.defaults()).toBuilder().allowSimulated(withSimulated && allowSimulated).build();
+      SnpAppraisalOptions o = policies.get(family) instanceof Policy.Snp(SnpAppraisalOptions p) ? p : SnpAppraisalOptions.defaults();
+      return o.toBuilder().allowSimulated(withSimulated && allowSimulated).build();
     }
+
+    /** {@code tdx} or {@code az-tdx-vtpm}: its policy file, else the defaults (no simulated Intel root exists). */
+    TdxAppraisalOptions tdxAppraisal(String family) {
+      return policies.get(family) instanceof Policy.Tdx(TdxAppraisalOptions p) ? p : TdxAppraisalOptions.defaults();
+    }
+
+    SgxAppraisalOptions sgxAppraisal() {
+      return policies.get("sgx") instanceof Policy.Sgx(SgxAppraisalOptions p) ? p : SgxAppraisalOptions.defaults();
+    }
+
+    NitroAppraiser.Options nitroAppraisal() {
+      return policies.get("nitro") instanceof Policy.Nitro(NitroAppraiser.Options p) ? p : NitroAppraiser.Options.defaults();
+    }
+  }
+
+  /** One family's appraisal options, as its policy file gives them. */
+  public sealed interface Policy {
+    record Snp(SnpAppraisalOptions options) implements Policy {}
+
+    record Tdx(TdxAppraisalOptions options) implements Policy {}
+
+    record Sgx(SgxAppraisalOptions options) implements Policy {}
+
+    record Nitro(NitroAppraiser.Options options) implements Policy {}
   }
 
   /** One TEE family: its KBS {@code tee} value and how to build its verifier. */
@@ -77,10 +108,10 @@ public final class TeeRegistry {
   private static final List<Registration> FAMILIES = List.of(
       new Registration("snp", c -> new SnpTeeVerifier(new SnpVerifier(c.snpVerify(true)), c.snpAppraisal("snp", true))),
       new Registration("az-snp-vtpm", c -> new AzSnpVtpmTeeVerifier(c.snpVerify(false), c.snpAppraisal("az-snp-vtpm", false))),
-      new Registration("nitro", c -> new NitroTeeVerifier(c.nitroRoots(), c.clock())),
-      new Registration("tdx", c -> new DcapTeeVerifier(IntelTee.TDX, c.clock(), c.intelCollateral())),
-      new Registration("sgx", c -> new DcapTeeVerifier(IntelTee.SGX, c.clock(), c.intelCollateral())),
-      new Registration("az-tdx-vtpm", c -> new AzTdxVtpmTeeVerifier(c.clock(), c.intelCollateral())));
+      new Registration("nitro", c -> new NitroTeeVerifier(c.nitroRoots(), c.clock(), c.nitroAppraisal())),
+      new Registration("tdx", c -> DcapTeeVerifier.tdx(c.clock(), c.intelCollateral(), c.tdxAppraisal("tdx"))),
+      new Registration("sgx", c -> DcapTeeVerifier.sgx(c.clock(), c.intelCollateral(), c.sgxAppraisal())),
+      new Registration("az-tdx-vtpm", c -> new AzTdxVtpmTeeVerifier(c.clock(), c.intelCollateral(), c.tdxAppraisal("az-tdx-vtpm"))));
 
   private TeeRegistry() {}
 
@@ -91,27 +122,34 @@ public final class TeeRegistry {
     return out;
   }
 
-  /** The families whose appraisal a policy file configures: those {@code attest verify --policy} reads (SEV-SNP's format). */
-  public static final Set<String> POLICY_FAMILIES = Set.of("snp", "az-snp-vtpm");
+  /**
+   * Keys a broker's policy file may not set, by family, and why: what the broker binds to each
+   * session (REPORT_DATA, the TPM quote's nonce, Nitro's user data) or what is fresh per attestation.
+   */
+  private static final Map<String, Map<String, String>> SESSION_BOUND = Map.of(
+      "snp", Map.of("report_data", "the broker binds REPORT_DATA to each session; a policy cannot set it"),
+      "az-snp-vtpm", Map.of("report_data", "REPORT_DATA holds the HCL runtime claims' digest and the broker binds the session to the TPM quote; a policy cannot set it"),
+      "tdx", Map.of("report_data", "the broker binds REPORT_DATA to each session; a policy cannot set it"),
+      "sgx", Map.of("report_data", "the broker binds REPORT_DATA to each session; a policy cannot set it"),
+      "az-tdx-vtpm", Map.of("report_data", "REPORT_DATA holds the HCL runtime claims' digest and the broker binds the session to the TPM quote; a policy cannot set it"),
+      "nitro", Map.of("user_data", "the broker binds user_data to each session; a policy cannot set it",
+          "nonce", "the NSM nonce is the application's fresh value; a policy cannot fix it"));
 
   /**
-   * Reads {@code broker serve --policy FAMILY=FILE} files, each in {@link SnpPolicyFile}'s format, as
-   * {@code attest verify --policy} reads them. A file may not set {@code report_data}: the broker
-   * binds it to each session.
+   * Reads {@code broker serve --policy FAMILY=FILE} files in the format {@code attest verify --policy}
+   * reads for that family: {@link SnpPolicyFile} (snp, az-snp-vtpm), {@link TdxPolicyFile} (tdx,
+   * az-tdx-vtpm), {@link SgxPolicyFile} (sgx), {@link NitroPolicyFile} (nitro). What the broker binds
+   * to each session cannot be set (see {@link #SESSION_BOUND}).
    *
    * @throws IllegalArgumentException naming the family, the file and what is wrong with it
    */
-  public static Map<String, SnpAppraisalOptions> policies(Map<String, Path> files, Set<String> enabled) {
-    Map<String, SnpAppraisalOptions> out = new LinkedHashMap<>();
+  public static Map<String, Policy> policies(Map<String, Path> files, Set<String> enabled) {
+    Map<String, Policy> out = new LinkedHashMap<>();
     for (Map.Entry<String, Path> f : new java.util.TreeMap<>(files).entrySet()) {
       String family = f.getKey();
       String where = "--policy " + family + "=" + f.getValue();
       if (!known().contains(family)) {
         throw new IllegalArgumentException(where + ": unknown TEE family '" + family + "' (known: " + String.join(", ", known()) + ")");
-      }
-      if (!POLICY_FAMILIES.contains(family)) {
-        throw new IllegalArgumentException(where + ": no appraisal policy file format for " + family
-            + " yet; policy files configure " + String.join(", ", new TreeSet<>(POLICY_FAMILIES)));
       }
       if (!enabled.contains(family)) {
         throw new IllegalArgumentException(where + ": " + family + " is not an accepted family (--tee)");
@@ -123,12 +161,21 @@ public final class TeeRegistry {
         throw new IllegalArgumentException(where + ": cannot read the file");
       }
       try {
-        if (new ObjectMapper().readTree(json) instanceof ObjectNode o && o.has("report_data")) {
-          throw new IllegalArgumentException("report_data: the broker binds REPORT_DATA to each session; a policy cannot set it");
-        }
-        out.put(family, SnpPolicyFile.parse(json));
-      } catch (IOException | IllegalArgumentException e) {
-        throw new IllegalArgumentException(where + ": " + (e instanceof IOException ? "not valid JSON" : e.getMessage()));
+        JsonNode root = PolicyJson.read(json);
+        SESSION_BOUND.getOrDefault(family, Map.of()).forEach((key, why) -> {
+          if (root.has(key)) {
+            throw new IllegalArgumentException(key + ": " + why);
+          }
+        });
+        out.put(family, switch (family) {
+          case "snp", "az-snp-vtpm" -> new Policy.Snp(SnpPolicyFile.parse(json));
+          case "tdx", "az-tdx-vtpm" -> new Policy.Tdx(TdxPolicyFile.parse(root));
+          case "sgx" -> new Policy.Sgx(SgxPolicyFile.parse(root));
+          case "nitro" -> new Policy.Nitro(NitroPolicyFile.parse(root));
+          default -> throw new IllegalStateException("no policy file format registered for " + family);
+        });
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(where + ": " + e.getMessage());
       }
     }
     return out;

@@ -7,6 +7,7 @@ import dev.cloister.attestation.Octets;
 import dev.cloister.attestation.PlatformKind;
 import dev.cloister.attestation.TrustTier;
 import dev.cloister.attestation.VerificationException;
+import dev.cloister.attestation.cel.CelRule;
 import dev.cloister.attestation.dcap.DcapQuote;
 import dev.cloister.attestation.dcap.VerifiedDcapQuote;
 import dev.cloister.attestation.dcap.abi.SgxReport;
@@ -105,6 +106,7 @@ public final class DcapAppraiser {
       claims.put("event_log", log.summary());
       checks.add(replay(log, td));
     });
+    o.cel.ifPresent(rule -> checks.add(CelRule.check(rule, claims)));
     return RESULTS.of(FORMAT_TDX, platform, claims, checks);
   }
 
@@ -140,6 +142,7 @@ public final class DcapAppraiser {
     exact(checks, "config_id", r.configId(), o.configId);
     exact(checks, "isv_ext_prod_id", r.isvExtProdId(), o.isvExtProdId);
     exact(checks, "isv_family_id", r.isvFamilyId(), o.isvFamilyId);
+    o.cel.ifPresent(rule -> checks.add(CelRule.check(rule, claims)));
     return RESULTS.of(FORMAT_SGX, platform, claims, checks);
   }
 

@@ -1,6 +1,7 @@
 package dev.cloister.attestation.dcap.appraise;
 
 import dev.cloister.attestation.Octets;
+import dev.cloister.attestation.cel.CelExpression;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.Optional;
@@ -10,7 +11,8 @@ import java.util.Set;
  * What a verified SGX quote must satisfy: the enclave identity (MRENCLAVE allow-list, or MRSIGNER
  * with ISV product ID and minimum ISV SVN, as Intel and EGo recommend), debug and 64-bit mode,
  * report data, the KSS identities (CONFIGID, ISVEXTPRODID, ISVFAMILYID), the quote header's QE
- * vendor ID and minimum QE/PCE SVN, the TCB policy and the platform kind. Immutable; build with
+ * vendor ID and minimum QE/PCE SVN, the TCB policy, the platform kind and an optional CEL rule over
+ * the claims. Immutable; build with
  * {@link #builder()} or start from {@link #defaults()}.
  *
  * <p>Defaults (fail closed): debug enclaves refused, the simulated platform refused, {@link
@@ -34,6 +36,7 @@ public final class SgxAppraisalOptions {
   final Optional<Octets> configId;
   final Optional<Octets> isvExtProdId;
   final Optional<Octets> isvFamilyId;
+  final Optional<CelExpression> cel;
 
   private SgxAppraisalOptions(Builder b) {
     allowDebug = b.allowDebug;
@@ -51,6 +54,7 @@ public final class SgxAppraisalOptions {
     configId = b.configId;
     isvExtProdId = b.isvExtProdId;
     isvFamilyId = b.isvFamilyId;
+    cel = b.cel;
   }
 
   public static SgxAppraisalOptions defaults() {
@@ -90,6 +94,7 @@ public final class SgxAppraisalOptions {
     b.configId = configId;
     b.isvExtProdId = isvExtProdId;
     b.isvFamilyId = isvFamilyId;
+    b.cel = cel;
     return b;
   }
 
@@ -110,6 +115,7 @@ public final class SgxAppraisalOptions {
     private Optional<Octets> configId = Optional.empty();
     private Optional<Octets> isvExtProdId = Optional.empty();
     private Optional<Octets> isvFamilyId = Optional.empty();
+    private Optional<CelExpression> cel = Optional.empty();
 
     private Builder() {}
 
@@ -190,6 +196,12 @@ public final class SgxAppraisalOptions {
 
     public Builder isvFamilyId(Octets v) {
       isvFamilyId = Optional.of(v);
+      return this;
+    }
+
+    /** A CEL rule over the claims (see {@link dev.cloister.attestation.cel.CelRule}), the last check. */
+    public Builder cel(CelExpression v) {
+      cel = Optional.of(v);
       return this;
     }
 

@@ -1,6 +1,7 @@
 package dev.cloister.attestation.dcap.appraise;
 
 import dev.cloister.attestation.Octets;
+import dev.cloister.attestation.cel.CelExpression;
 import dev.cloister.attestation.dcap.ccel.CcelEventLog;
 import java.util.Collections;
 import java.util.LinkedHashSet;
@@ -14,7 +15,8 @@ import java.util.TreeMap;
  * (header: minimum QE and PCE SVN, QE vendor ID; TD quote body: minimum TEE TCB SVN, MRSEAM,
  * TD_ATTRIBUTES, XFAM, MRTD (go-tdx-guest's MrTd and AnyMrTd as one allow-list), MRCONFIGID,
  * MROWNER, MROWNERCONFIG, RTMRs, REPORT_DATA, debug), plus MRSIGNERSEAM, MRSERVICETD, the TCB
- * policy, the platform kind and an optional CCEL event log to replay against the RTMRs. Immutable;
+ * policy, the platform kind, an optional CCEL event log to replay against the RTMRs and an optional
+ * CEL rule over the claims. Immutable;
  * build with {@link #builder()} or start from {@link #defaults()}.
  *
  * <p>Defaults (fail closed): debug TDs refused, the simulated platform refused, {@link
@@ -45,6 +47,7 @@ public final class TdxAppraisalOptions {
   final Optional<Octets> reportData;
   final Optional<Octets> mrServiceTd;
   final Optional<CcelEventLog> eventLog;
+  final Optional<CelExpression> cel;
 
   private TdxAppraisalOptions(Builder b) {
     allowDebug = b.allowDebug;
@@ -66,6 +69,7 @@ public final class TdxAppraisalOptions {
     reportData = b.reportData;
     mrServiceTd = b.mrServiceTd;
     eventLog = b.eventLog;
+    cel = b.cel;
   }
 
   public static TdxAppraisalOptions defaults() {
@@ -113,6 +117,7 @@ public final class TdxAppraisalOptions {
     b.reportData = reportData;
     b.mrServiceTd = mrServiceTd;
     b.eventLog = eventLog;
+    b.cel = cel;
     return b;
   }
 
@@ -137,6 +142,7 @@ public final class TdxAppraisalOptions {
     private Optional<Octets> reportData = Optional.empty();
     private Optional<Octets> mrServiceTd = Optional.empty();
     private Optional<CcelEventLog> eventLog = Optional.empty();
+    private Optional<CelExpression> cel = Optional.empty();
 
     private Builder() {}
 
@@ -246,6 +252,12 @@ public final class TdxAppraisalOptions {
     /** A parsed CCEL to replay against the quote's RTMRs (adds the {@code rtmr_replay} check). */
     public Builder eventLog(CcelEventLog v) {
       eventLog = Optional.of(v);
+      return this;
+    }
+
+    /** A CEL rule over the claims (see {@link dev.cloister.attestation.cel.CelRule}), the last check. */
+    public Builder cel(CelExpression v) {
+      cel = Optional.of(v);
       return this;
     }
 

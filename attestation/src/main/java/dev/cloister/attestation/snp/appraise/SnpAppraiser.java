@@ -5,7 +5,6 @@ import dev.cloister.attestation.Check;
 import dev.cloister.attestation.Octets;
 import dev.cloister.attestation.PlatformKind;
 import dev.cloister.attestation.TrustTier;
-import dev.cloister.attestation.cel.CelPolicyException;
 import dev.cloister.attestation.snp.abi.FirmwareVersion;
 import dev.cloister.attestation.snp.abi.GuestPolicy;
 import dev.cloister.attestation.snp.abi.ProductLine;
@@ -109,7 +108,7 @@ public final class SnpAppraiser {
     if (o.minimumCurrentMitVector != 0) {
       checks.add(bits("current_mit_vector", r.currentMitVector(), o.minimumCurrentMitVector));
     }
-    o.cel.ifPresent(expr -> checks.add(cel(expr, claims)));
+    o.cel.ifPresent(expr -> checks.add(dev.cloister.attestation.cel.CelRule.check(expr, claims)));
     return RESULTS.of(FORMAT, v.platform(), claims, checks);
   }
 
@@ -157,25 +156,6 @@ public final class SnpAppraiser {
     return Check.of((got & required) == required, name, String.format("0x%x must include 0x%x", got, required));
   }
 
-  private static Check cel(dev.cloister.attestation.cel.CelExpression expr, Map<String, Object> claims) {
-    try {
-      Object r = expr.evaluate(Map.of("claims", claims));
-      if (r instanceof Boolean b) {
-        return b ? Check.pass("cel", "policy returned true") : Check.fail("cel", "policy returned false");
-      }
-      if (r instanceof String s) {
-        for (TrustTier t : TrustTier.values()) {
-          if (t != TrustTier.NONE && t.label().equals(s)) {
-            return new Check("cel", t, "policy returned " + s);
-          }
-        }
-      }
-      return Check.fail("cel", "policy must return a bool or a tier name, returned " + r);
-    } catch (CelPolicyException e) {
-      return Check.fail("cel", e.getMessage());
-    }
-  }
-
   private static String policyBitName(int bit) {
     return switch (bit) {
       case GuestPolicy.SINGLE_SOCKET -> "single_socket";
@@ -189,7 +169,7 @@ public final class SnpAppraiser {
 
   /** The CEL variables a policy sees (for callers compiling one). */
   public static java.util.Set<String> celVariables() {
-    return java.util.Set.of("claims");
+    return dev.cloister.attestation.cel.CelRule.VARIABLES;
   }
 
 }

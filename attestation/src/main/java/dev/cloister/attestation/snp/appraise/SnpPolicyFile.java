@@ -1,21 +1,18 @@
 package dev.cloister.attestation.snp.appraise;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cloister.attestation.Octets;
-import dev.cloister.attestation.cel.CelExpression;
-import dev.cloister.attestation.cel.CelPolicyException;
+import dev.cloister.attestation.cel.CelRule;
+import dev.cloister.attestation.json.PolicyJson;
 import dev.cloister.attestation.snp.abi.GuestPolicy;
 import dev.cloister.attestation.snp.abi.PlatformInfo;
 import dev.cloister.attestation.snp.abi.TcbVersion;
-import java.io.IOException;
 import java.util.Iterator;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Reads {@link SnpAppraisalOptions} from a JSON policy file. Keys mirror the options in snake_case;
- * byte values are hex; an unknown key is an error, so a typo can never silently drop a rule.
+ * byte values are hex; an unknown or duplicate key is an error, so a typo can never silently drop a rule.
  * Simulation cannot be allowed from a file: only the caller's explicit flag does that.
  *
  * <pre>{@code
@@ -32,7 +29,6 @@ import java.util.Set;
  * }</pre>
  */
 public final class SnpPolicyFile {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final Map<String, Integer> POLICY_BITS = Map.of(
       "single_socket", GuestPolicy.SINGLE_SOCKET, "mem_aes_256_xts", GuestPolicy.MEM_AES_256_XTS,
       "rapl_dis", GuestPolicy.RAPL_DIS, "ciphertext_hiding", GuestPolicy.CIPHERTEXT_HIDING,
@@ -46,15 +42,7 @@ public final class SnpPolicyFile {
 
   /** @throws IllegalArgumentException naming the key that is unknown or wrong */
   public static SnpAppraisalOptions parse(byte[] json) {
-    JsonNode root;
-    try {
-      root = JSON.readTree(json);
-    } catch (IOException e) {
-      throw new IllegalArgumentException("not valid JSON");
-    }
-    if (root == null || !root.isObject()) {
-      throw new IllegalArgumentException("a policy file is a JSON object");
-    }
+    JsonNode root = PolicyJson.read(json);
     SnpAppraisalOptions.Builder b = SnpAppraisalOptions.builder();
     for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
@@ -96,13 +84,7 @@ public final class SnpPolicyFile {
         case "vmpl" -> b.vmpl((int) number(k, v));
         case "minimum_launch_mit_vector" -> b.minimumLaunchMitVector(number(k, v));
         case "minimum_current_mit_vector" -> b.minimumCurrentMitVector(number(k, v));
-        case "cel" -> {
-          try {
-            b.cel(CelExpression.compile(text(k, v), SnpAppraiser.celVariables(), Set.of()));
-          } catch (CelPolicyException ex) {
-            throw new IllegalArgumentException("cel: " + ex.getMessage());
-          }
-        }
+        case "cel" -> b.cel(CelRule.compile(text(k, v)));
         default -> throw new IllegalArgumentException("unknown key '" + k + "'");
       }
     }

@@ -191,6 +191,9 @@ class SnpAppraiserTest {
     assertThatThrownBy(() -> SnpPolicyFile.parse("{\"measurment\": []}".getBytes())).hasMessageContaining("measurment");
     assertThatThrownBy(() -> SnpPolicyFile.parse("{\"allow_simulated\": true}".getBytes())).hasMessageContaining("allow_simulated");
     assertThatThrownBy(() -> SnpPolicyFile.parse("{\"cel\": \"claims.\"}".getBytes())).hasMessageContaining("cel");
+    // Strict JSON: a repeated key would be two policies under one file.
+    assertThatThrownBy(() -> SnpPolicyFile.parse("{\"vmpl\": 0, \"vmpl\": 3}".getBytes())).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("duplicate key 'vmpl'");
   }
 
   @Test
