@@ -54,6 +54,31 @@ public final class TeeFamilies {
     return ALL.stream().filter(f -> f.name().equals(name)).findFirst();
   }
 
+  /**
+   * The families a caller accepts, by name, in registration order.
+   *
+   * @throws IllegalArgumentException if {@code enabled} is empty or names a family not registered
+   */
+  public static Map<String, TeeFamily> enabled(java.util.Set<String> enabled) {
+    String known = String.join(", ", new java.util.TreeSet<>(names()));
+    if (enabled.isEmpty()) {
+      throw new IllegalArgumentException("no TEE family enabled (known: " + known + ")");
+    }
+    for (String name : enabled) {
+      if (named(name).isEmpty()) {
+        throw new IllegalArgumentException("unknown TEE family '" + name + "' (known: " + known + ")");
+      }
+    }
+    Map<String, TeeFamily> out = new LinkedHashMap<>();
+    ALL.stream().filter(f -> enabled.contains(f.name())).forEach(f -> out.put(f.name(), f));
+    return out;
+  }
+
+  /** The Nitro roots trusted unless a caller names others: AWS's G1 root, embedded and pinned. */
+  public static List<java.security.cert.X509Certificate> defaultNitroRoots() {
+    return List.of(dev.cloister.attestation.nitro.NitroVerifier.awsRoot());
+  }
+
   /** A family and the bytes its decoder takes (text forms already decoded). */
   public record Detected(TeeFamily family, byte[] bytes) {}
 
