@@ -163,7 +163,7 @@ public final class Broker implements AutoCloseable {
     var teePolicies = TeeFamilies.sessionPolicies(o.policies(), o.tees());
     Map<String, TeeFamily> families = TeeFamilies.enabled(o.tees());
     Context.Builder context = Context.builder().clock(o.clock()).kdsCache(o.dataDir().resolve("kds-cache")).requireCrl(o.requireCrl())
-        .allowSimulated(o.allowSimulated()).simulatedAnchors(o.simulatedAnchors()).nitroRoots(o.nitroRoots())
+        .allowSimulated(o.allowSimulated()).simulatedAnchors(o.allowSimulated() ? o.simulatedAnchors() : List.of()).nitroRoots(o.nitroRoots())
         .policies(teePolicies);
     if (o.intelPcs().isPresent()) {
       context.intelPcs(o.intelPcs().get());

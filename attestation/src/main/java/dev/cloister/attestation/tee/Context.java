@@ -36,8 +36,9 @@ import java.util.TreeMap;
  * @param product the SEV-SNP product line for reports that do not say it
  * @param vek a VCEK/VLEK replacing the evidence's own
  * @param chain ASK/ASVK and ARK certificates added to the evidence's own
- * @param allowSimulated plain SEV-SNP also trusts {@code simulatedAnchors} and accepts simulated evidence
- * @param simulatedAnchors the simulated platforms' roots
+ * @param allowSimulated the appraisal accepts evidence from a simulated platform (plain SEV-SNP only)
+ * @param simulatedAnchors the simulated platforms' roots, trusted by plain SEV-SNP verification (a caller
+ *     passes them only with {@code allowSimulated}; apart, a test can show each refusal on its own)
  * @param nitroRoots the Nitro roots trusted (default: AWS's, pinned)
  * @param collateral where TDX and SGX collateral comes from; empty: the TCB status is not evaluated
  * @param policies appraisal options by family name; a family not named is appraised with its defaults

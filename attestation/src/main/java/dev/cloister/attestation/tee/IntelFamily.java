@@ -103,13 +103,13 @@ final class IntelFamily implements TeeFamily {
         eventLog = ev.ccEventlog();
       }
       case Evidence.Bytes b -> quote = SgxEvidence.decode(b.bytes()).quote();
-      case Evidence.Kbs(var value) when value.isObject() && tee == IntelTee.TDX -> {
+      case Evidence.Json(var value) when value.isObject() && tee == IntelTee.TDX -> {
         TdxEvidence ev = TdxEvidence.decode(value);
         quote = ev.quote();
         eventLog = ev.ccEventlog();
       }
-      case Evidence.Kbs(var value) when value.isObject() -> quote = SgxEvidence.decode(value).quote();
-      case Evidence.Kbs k -> throw new MalformedEvidenceException("tee-evidence", tee.label() + " evidence must be Trustee's JSON object with the base64 quote");
+      case Evidence.Json(var value) when value.isObject() -> quote = SgxEvidence.decode(value).quote();
+      case Evidence.Json k -> throw new MalformedEvidenceException("tee-evidence", tee.label() + " evidence must be Trustee's JSON object with the base64 quote");
     }
     DcapVerifier.Verified verified = DcapVerifier.verifyReporting(quote, c.clock());
     VerifiedDcapQuote v = verified.quote();

@@ -58,14 +58,14 @@ final class NitroFamily implements TeeFamily {
   public Verdict evaluate(Evidence evidence, Context c) throws AttestationException {
     byte[] document = switch (evidence) {
       case Evidence.Bytes b -> b.bytes();
-      case Evidence.Kbs(var value) when value.isTextual() -> {
+      case Evidence.Json(var value) when value.isTextual() -> {
         try {
           yield Base64.getDecoder().decode(value.asText());
         } catch (IllegalArgumentException e) {
           throw new MalformedEvidenceException("tee-evidence", "nitro evidence is not standard base64");
         }
       }
-      case Evidence.Kbs k -> throw new MalformedEvidenceException("tee-evidence", "nitro evidence must be a string holding the base64 attestation document");
+      case Evidence.Json k -> throw new MalformedEvidenceException("tee-evidence", "nitro evidence must be a string holding the base64 attestation document");
     };
     // The check lines name the pinned AWS root; other roots (tests, a caller's own) get a line naming none.
     NitroVerifier.Verified verified = c.nitroRoots().equals(List.of(NitroVerifier.awsRoot()))

@@ -70,7 +70,7 @@ final class SnpFamily implements TeeFamily {
   public Verdict evaluate(Evidence evidence, Context c) throws AttestationException {
     SnpEvidence ev = switch (evidence) {
       case Evidence.Bytes b -> SnpEvidenceCodec.decode(b.bytes());
-      case Evidence.Kbs(var value) when value.isTextual() -> {
+      case Evidence.Json(var value) when value.isTextual() -> {
         byte[] bytes;
         try {
           bytes = Base64.getDecoder().decode(value.asText());
@@ -79,8 +79,8 @@ final class SnpFamily implements TeeFamily {
         }
         yield SnpEvidenceCodec.decode(bytes);
       }
-      case Evidence.Kbs(var value) when value.isObject() -> SnpEvidenceCodec.decodeTrusteeJson(value);
-      case Evidence.Kbs k -> throw new MalformedEvidenceException("tee-evidence", "must be an object or a base64 string");
+      case Evidence.Json(var value) when value.isObject() -> SnpEvidenceCodec.decodeTrusteeJson(value);
+      case Evidence.Json k -> throw new MalformedEvidenceException("tee-evidence", "must be an object or a base64 string");
     };
     List<X509Certificate> chain = new ArrayList<>(ev.chain());
     chain.addAll(c.chain());
@@ -94,7 +94,7 @@ final class SnpFamily implements TeeFamily {
     return new Verdict(format(), verified.checks(), Optional.of(result), result.claims());
   }
 
-  /** AMD's roots, plus the simulated ones only when the family takes them and the caller allows them. */
+  /** AMD's roots, plus the caller's simulated ones when the family takes them (plain SNP; the appraisal still refuses simulation unless allowed). */
   static VerifyOptions verifyOptions(Context c, boolean withSimulated) {
     VerifyOptions.Builder b = VerifyOptions.builder().clock(c.clock()).crls(c.crls()).requireRevocationCheck(c.requireCrl());
     c.product().ifPresent(b::product);
@@ -106,7 +106,7 @@ final class SnpFamily implements TeeFamily {
       source = source.orElse(new KdsClient(KdsClient.AMD_KDS, KdsClient.jdkGetter(), c.kdsCache().map(KdsCache::new)));
     }
     b.certificates(source);
-    if (withSimulated && c.allowSimulated()) {
+    if (withSimulated) {
       c.simulatedAnchors().forEach(b::addTrustAnchor);
     }
     return b.build();

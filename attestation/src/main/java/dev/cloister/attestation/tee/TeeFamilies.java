@@ -153,14 +153,14 @@ public final class TeeFamilies {
   static byte[] jsonBytes(Evidence evidence, String family) throws MalformedEvidenceException {
     return switch (evidence) {
       case Evidence.Bytes b -> b.bytes();
-      case Evidence.Kbs(var value) when value.isObject() -> {
+      case Evidence.Json(var value) when value.isObject() -> {
         try {
           yield JSON.writeValueAsBytes(value);
         } catch (IOException e) {
           throw new MalformedEvidenceException("tee-evidence", "cannot re-encode evidence");
         }
       }
-      case Evidence.Kbs k -> throw new MalformedEvidenceException("tee-evidence", family + " evidence must be Trustee's JSON object");
+      case Evidence.Json k -> throw new MalformedEvidenceException("tee-evidence", family + " evidence must be Trustee's JSON object");
     };
   }
 

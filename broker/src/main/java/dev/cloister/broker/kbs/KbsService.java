@@ -119,7 +119,7 @@ public final class KbsService {
       AttestationResult result;
       try {
         // The session's digest is an input of the evaluation: the family binds it where its evidence carries it.
-        result = family.evaluate(new Evidence.Kbs(primary), context.withSessionBinding(expected)).appraisal().orElseThrow();
+        result = family.evaluate(new Evidence.Json(primary), context.withSessionBinding(expected)).appraisal().orElseThrow();
       } catch (AttestationException e) {
         audit.attestation(session.id(), session.tee(), "unknown", "contraindicated", "", "", e.getMessage());
         throw KbsProblem.unauthenticated("attestation-failed", e.getMessage());
