@@ -5,16 +5,13 @@ import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import dev.cloister.attestation.crypto.CryptoProviders;
-import dev.cloister.attestation.snp.verify.KdsCache;
+import dev.cloister.attestation.tee.Context;
+import dev.cloister.attestation.tee.TeeFamilies;
+import dev.cloister.attestation.tee.TeeFamily;
 import dev.cloister.attestation.snp.verify.TrustAnchor;
 import dev.cloister.broker.http.BrokerHttp;
 import dev.cloister.broker.kbs.KbsService;
 import dev.cloister.broker.kbs.Sessions;
-import dev.cloister.attestation.dcap.tcb.CollateralDirectory;
-import dev.cloister.attestation.dcap.tcb.CollateralSource;
-import dev.cloister.attestation.dcap.tcb.PcsClient;
-import dev.cloister.broker.kbs.TeeRegistry;
-import dev.cloister.broker.kbs.TeeVerifier;
 import dev.cloister.broker.release.ReferenceValueStore;
 import dev.cloister.broker.release.ReleasePolicies;
 import dev.cloister.broker.store.BrokerStore;
@@ -55,12 +52,12 @@ public final class Broker implements AutoCloseable {
    * How to run.
    *
    * @param simulatedAnchors roots of simulated platforms to trust; used only with {@code allowSimulated}
-   * @param tees the KBS {@code tee} families accepted (default: every registered family, see {@link TeeRegistry})
+   * @param tees the KBS {@code tee} families accepted (default: every registered family, see {@link TeeFamilies})
    * @param nitroRoots the AWS Nitro roots trusted for {@code tee: "nitro"} (default: the embedded G1 root)
    * @param intelPcs Intel PCS or a PCCS to fetch TDX/SGX collateral from; empty (the default) reads
-   *     it offline from {@code <dataDir>/intel-collateral} (see {@link CollateralDirectory})
+   *     it offline from {@code <dataDir>/intel-collateral} (a directory of Intel PCS responses)
    * @param policies appraisal policy files by family ({@code broker serve --policy FAMILY=FILE}), in the
-   *     format {@code attest verify --policy} reads; parsed at start (see {@link TeeRegistry#policies})
+   *     format {@code attest verify --policy} reads; parsed at start (see {@link TeeFamilies#sessionPolicies})
    * @param requireCrl refuse SEV-SNP evidence (snp, az-snp-vtpm) unless a CRL signed by its ARK was
    *     checked: from {@code <dataDir>/kds-cache/vcek/v1/<product>/crl}
    */
@@ -96,7 +93,7 @@ public final class Broker implements AutoCloseable {
     /** Loopback, plain HTTP, every hardware TEE family, no simulation, 5-minute sessions and tokens. */
     public static Options loopback(Path dataDir, int port) {
       return new Options(dataDir, "127.0.0.1", port, Optional.empty(), Optional.empty(), false, List.of(), Clock.systemUTC(),
-          Duration.ofMinutes(5), Duration.ofMinutes(5), TeeRegistry.known(), TeeRegistry.defaultNitroRoots(), Optional.empty(), Map.of(), false);
+          Duration.ofMinutes(5), Duration.ofMinutes(5), java.util.Set.copyOf(TeeFamilies.names()), TeeFamilies.defaultNitroRoots(), Optional.empty(), Map.of(), false);
     }
 
     public Options withSimulation(List<TrustAnchor> anchors) {
@@ -163,11 +160,16 @@ public final class Broker implements AutoCloseable {
       throw new IllegalArgumentException(o.dataDir() + " holds no broker: run 'cloister broker init --data-dir " + o.dataDir() + "' first");
     }
     // Which TEE families this broker accepts, and the roots they trust: decided here, once.
-    Map<String, TeeVerifier> verifiers = TeeRegistry.verifiers(o.tees(), new TeeRegistry.Config(
-        o.clock(), new KdsCache(o.dataDir().resolve("kds-cache")), o.allowSimulated(), o.simulatedAnchors(), o.nitroRoots(),
-        o.intelPcs().<CollateralSource>map(pcs -> new PcsClient(pcs, PcsClient.jdkGetter()))
-            .orElseGet(() -> new CollateralDirectory(o.dataDir().resolve("intel-collateral"))),
-        TeeRegistry.policies(o.policies(), o.tees()), o.requireCrl()));
+    var teePolicies = TeeFamilies.sessionPolicies(o.policies(), o.tees());
+    Map<String, TeeFamily> families = TeeFamilies.enabled(o.tees());
+    Context.Builder context = Context.builder().clock(o.clock()).kdsCache(o.dataDir().resolve("kds-cache")).requireCrl(o.requireCrl())
+        .allowSimulated(o.allowSimulated()).simulatedAnchors(o.allowSimulated() ? o.simulatedAnchors() : List.of()).nitroRoots(o.nitroRoots())
+        .policies(teePolicies);
+    if (o.intelPcs().isPresent()) {
+      context.intelPcs(o.intelPcs().get());
+    } else {
+      context.collateralDirectory(o.dataDir().resolve("intel-collateral"));
+    }
     MasterKey master = MasterKey.load(o.dataDir());
     SqlDatabase database = BrokerStore.database(o.dataDir());
     BrokerStore store = BrokerStore.open(database, master, o.clock());
@@ -200,7 +202,7 @@ public final class Broker implements AutoCloseable {
       ReleasePolicies policies = new ReleasePolicies(store, referenceValues);
       Map<String, String> unreleasable = policies.unreleasable();
       Sessions sessions = new Sessions(o.clock(), o.sessionTimeout(), 100_000);
-      KbsService kbs = new KbsService(sessions, verifiers, tokens, policies, store, audit, o.allowSimulated());
+      KbsService kbs = new KbsService(sessions, families, context.build(), tokens, policies, store, audit, o.allowSimulated());
       PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       new BrokerHttp(kbs, store, policies, referenceValues, tokens, audit, audit, metrics, tls, o.sessionTimeout().toSeconds()).register(server);
       ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
@@ -212,7 +214,7 @@ public final class Broker implements AutoCloseable {
       });
       janitor.scheduleAtFixedRate(sessions::purgeExpired, 60, 60, TimeUnit.SECONDS);
       server.start();
-      audit.adminChange("broker.start", (o.allowSimulated() ? "allow-simulated " : "") + "tee=" + String.join(",", verifiers.keySet()) + " " + uri
+      audit.adminChange("broker.start", (o.allowSimulated() ? "allow-simulated " : "") + "tee=" + String.join(",", families.keySet()) + " " + uri
           + (o.policies().isEmpty() ? "" : " policy=" + String.join(",", new java.util.TreeSet<>(o.policies().keySet())))
           + (o.requireCrl() ? " require-crl" : "")
           + (unreleasable.isEmpty() ? "" : " unpinned=" + String.join(",", unreleasable.keySet())));

@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.cloister.attestation.testing.Vectors;
-import dev.cloister.broker.kbs.TeeRegistry;
+import dev.cloister.attestation.tee.TeeFamilies;
 import dev.cloister.enclave.kbs.KbsClient;
 import java.net.CookieManager;
 import java.net.URI;
@@ -330,6 +330,6 @@ class BrokerTeeFamiliesTest {
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'cca'");
     assertThatThrownBy(() -> Broker.start(Broker.Options.loopback(bad, 0).withTees(Set.of())))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThat(TeeRegistry.known()).containsExactlyInAnyOrder("snp", "az-snp-vtpm", "nitro", "tdx", "sgx", "az-tdx-vtpm");
+    assertThat(TeeFamilies.names()).containsExactlyInAnyOrder("snp", "az-snp-vtpm", "nitro", "tdx", "sgx", "az-tdx-vtpm");
   }
 }

@@ -53,8 +53,8 @@ class TlsTest {
     Path dir = tmp.resolve("b");
     BrokerInit.init(dir, Clock.systemUTC());
     Broker.Options o = new Broker.Options(dir, "127.0.0.1", 0, Optional.of(certFile), Optional.of(keyFile), false, List.of(),
-        Clock.systemUTC(), Duration.ofMinutes(5), Duration.ofMinutes(5), dev.cloister.broker.kbs.TeeRegistry.known(),
-        dev.cloister.broker.kbs.TeeRegistry.defaultNitroRoots(), Optional.empty(), java.util.Map.of(), false);
+        Clock.systemUTC(), Duration.ofMinutes(5), Duration.ofMinutes(5), java.util.Set.copyOf(dev.cloister.attestation.tee.TeeFamilies.names()),
+        dev.cloister.attestation.tee.TeeFamilies.defaultNitroRoots(), Optional.empty(), java.util.Map.of(), false);
     try (Broker broker = Broker.start(o)) {
       assertThat(broker.uri().getScheme()).isEqualTo("https");
       KeyStore trust = KeyStore.getInstance("PKCS12");

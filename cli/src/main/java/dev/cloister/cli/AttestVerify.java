@@ -1,54 +1,20 @@
 package dev.cloister.cli;
 
 import dev.cloister.attestation.AttestationException;
-import dev.cloister.attestation.AttestationResult;
 import dev.cloister.attestation.Check;
-import dev.cloister.attestation.MalformedEvidenceException;
 import dev.cloister.attestation.Octets;
-import dev.cloister.attestation.azure.AzureVtpmAppraiser;
-import dev.cloister.attestation.azure.AzureVtpmEvidence;
-import dev.cloister.attestation.azure.AzureVtpmVerifier;
-import dev.cloister.attestation.dcap.DcapQuote;
-import dev.cloister.attestation.dcap.DcapVerifier;
-import dev.cloister.attestation.dcap.VerifiedDcapQuote;
-import dev.cloister.attestation.dcap.evidence.SgxEvidence;
-import dev.cloister.attestation.dcap.evidence.TdxEvidence;
-import dev.cloister.attestation.dcap.appraise.DcapAppraiser;
-import dev.cloister.attestation.dcap.appraise.SgxAppraisalOptions;
-import dev.cloister.attestation.dcap.appraise.SgxPolicyFile;
-import dev.cloister.attestation.dcap.appraise.TcbPolicy;
-import dev.cloister.attestation.dcap.appraise.TdxAppraisalOptions;
-import dev.cloister.attestation.dcap.appraise.TdxPolicyFile;
-import dev.cloister.attestation.dcap.ccel.CcelEventLog;
-import dev.cloister.attestation.azure.AzureTdxVtpmAppraiser;
-import dev.cloister.attestation.azure.AzureTdxVtpmEvidence;
-import dev.cloister.attestation.azure.AzureTdxVtpmVerifier;
-import dev.cloister.attestation.dcap.tcb.CollateralSource;
-import dev.cloister.attestation.dcap.tcb.CollateralVerifier;
-import dev.cloister.attestation.dcap.tcb.TcbVerdict;
-import dev.cloister.attestation.json.PolicyJson;
-import dev.cloister.attestation.nitro.NitroAppraiser;
-import dev.cloister.attestation.nitro.NitroPolicyFile;
-import dev.cloister.attestation.nitro.NitroVerifier;
-import dev.cloister.attestation.nitro.VerifiedNitroDocument;
 import dev.cloister.attestation.TrustTier;
-import dev.cloister.attestation.snp.abi.ProductLine;
-import dev.cloister.attestation.snp.appraise.SnpAppraisalOptions;
-import dev.cloister.attestation.snp.appraise.SnpAppraiser;
-import dev.cloister.attestation.snp.appraise.SnpClaims;
-import dev.cloister.attestation.snp.appraise.SnpPolicyFile;
-import dev.cloister.attestation.snp.evidence.SnpEvidenceCodec;
-import dev.cloister.attestation.snp.verify.CertificateSource;
-import dev.cloister.attestation.snp.verify.KdsCache;
-import dev.cloister.attestation.snp.verify.KdsClient;
-import dev.cloister.attestation.snp.verify.SnpEvidence;
-import dev.cloister.attestation.snp.verify.SnpVerifier;
-import dev.cloister.attestation.snp.verify.VerifiedSnpReport;
-import dev.cloister.attestation.snp.verify.VerifyOptions;
+import dev.cloister.attestation.tee.Context;
+import dev.cloister.attestation.tee.Evidence;
+import dev.cloister.attestation.tee.TeeFamilies;
+import dev.cloister.attestation.tee.TeeFamily;
+import dev.cloister.attestation.tee.TeePolicy;
+import dev.cloister.attestation.tee.Verdict;
 import dev.cloister.enclave.simulated.SimulatedSnpPlatform;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -56,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -148,55 +115,61 @@ final class AttestVerify implements Callable<Integer> {
   @Option(names = "--json", description = "Print the verdict as JSON.")
   boolean json;
 
-  /** What one family's verification and appraisal came to: the same shape for every family. */
-  private record Verdict(String format, TrustTier status, String reason, List<Check> checks, Map<String, Object> claims) {}
-
-  /** One family's run; verification either passes whole or throws. */
-  @FunctionalInterface
-  private interface Run {
-    Verdict run(List<Check> checks) throws AttestationException;
-  }
-
   @Override
   public Integer call() {
     byte[] bytes = Inputs.read(evidence);
-    EvidenceFormat.Detected input = resolve(bytes);
-    requireApplicable(input.format());
-    Verdict v = switch (input.format()) {
-      case SNP -> guarded("sev-snp", checks -> snp(input.bytes(), checks));
-      case AZ_SNP_VTPM -> guarded(AzureVtpmAppraiser.FORMAT, checks -> azure(input.bytes(), checks));
-      case NITRO -> guarded(NitroAppraiser.FORMAT, checks -> nitro(input.bytes(), checks));
-      case TDX, SGX -> guarded(input.format().label(), checks -> intel(input.format(), input.bytes(), checks));
-      case AZ_TDX_VTPM -> guarded(AzureTdxVtpmAppraiser.FORMAT, checks -> azureTdx(input.bytes(), checks));
-    };
-    boolean accepted = v.status() == TrustTier.AFFIRMING;
-    String reason = !accepted && v.reason() == null ? "status " + v.status().label() : v.reason();
-    print(v.format(), accepted, v.status(), reason, v.checks(), v.claims());
+    TeeFamilies.Detected input = resolve(bytes);
+    TeeFamily family = input.family();
+    requireApplicable(family.name());
+    Context context = context(family);
+    String formatLabel = family.format();
+    boolean accepted;
+    TrustTier status;
+    String reason;
+    List<Check> checks;
+    Map<String, Object> claims;
+    try {
+      Verdict v = family.evaluate(new Evidence.Bytes(input.bytes()), context);
+      status = v.status();
+      accepted = status == TrustTier.AFFIRMING;
+      reason = v.reason().orElse(accepted ? null : "status " + status.label());
+      checks = v.checks();
+      claims = v.claims();
+    } catch (AttestationException e) {
+      // Verification either passes whole or throws: the failed check is the verdict's last line.
+      accepted = false;
+      status = TrustTier.CONTRAINDICATED;
+      reason = e.getMessage();
+      checks = List.of(Check.fail(e.field(), e.detail()));
+      claims = Map.of();
+    }
+    print(formatLabel, accepted, status, reason, checks, claims);
     return accepted ? ExitCodes.OK : ExitCodes.REJECTED;
   }
 
   /**
-   * The format named or detected, and the bytes its decoder takes; an undetectable input is a usage
+   * The family named or detected, and the bytes its decoder takes; an undetectable input is a usage
    * error. A named format is the format: bytes that look like another family go to its decoder and
    * are rejected there, so whoever writes the evidence cannot turn a rejection into a usage error.
    */
-  private EvidenceFormat.Detected resolve(byte[] bytes) {
-    Optional<EvidenceFormat.Detected> detected = EvidenceFormat.detect(bytes);
+  private TeeFamilies.Detected resolve(byte[] bytes) {
+    Optional<TeeFamilies.Detected> detected = TeeFamilies.detect(bytes);
+    String names = String.join(", ", TeeFamilies.names());
     if (format == null) {
-      return detected.orElseThrow(() -> new UsageException("cannot tell the format of " + evidence + "; tried " + EvidenceFormat.TRIED
-          + ". Name it with --format (" + EvidenceFormat.NAMES + ")"));
+      return detected.orElseThrow(() -> new UsageException("cannot tell the format of " + evidence + "; tried " + TeeFamilies.TRIED
+          + ". Name it with --format (" + names + ")"));
     }
-    EvidenceFormat named = EvidenceFormat.named(format);
-    return detected.filter(d -> d.format() == named).orElse(new EvidenceFormat.Detected(named, bytes));
+    TeeFamily named = TeeFamilies.named(format).orElseThrow(() -> new UsageException("--format: one of " + names + ", got '" + format + "'"));
+    return detected.filter(d -> d.family() == named).orElse(new TeeFamilies.Detected(named, bytes));
   }
 
   /** Options that mean nothing for this format are refused rather than silently ignored. */
-  private void requireApplicable(EvidenceFormat f) {
-    boolean snp = f == EvidenceFormat.SNP;
-    boolean vtpm = f == EvidenceFormat.AZ_SNP_VTPM;
-    boolean tdxVtpm = f == EvidenceFormat.AZ_TDX_VTPM;
-    boolean nitro = f == EvidenceFormat.NITRO;
-    boolean intel = f == EvidenceFormat.TDX || f == EvidenceFormat.SGX;
+  private void requireApplicable(String f) {
+    boolean snp = f.equals("snp");
+    boolean vtpm = f.equals("az-snp-vtpm");
+    boolean tdxVtpm = f.equals("az-tdx-vtpm");
+    boolean nitro = f.equals("nitro");
+    boolean intel = f.equals("tdx") || f.equals("sgx");
     applies(snp, "--vcek", vcek != null, "snp");
     applies(snp, "--chain", chain != null, "snp");
     applies(snp, "--kds-cache", kdsCache != null, "snp");
@@ -210,7 +183,7 @@ final class AttestVerify implements Callable<Integer> {
     applies(nitro || vtpm || tdxVtpm, "--nonce", nonce != null, "nitro, az-snp-vtpm, az-tdx-vtpm");
     applies(nitro, "--user-data", userData != null, "nitro");
     applies(intel || tdxVtpm, "--collateral", collateral != null, "tdx, sgx, az-tdx-vtpm");
-    if (collateral != null && !java.nio.file.Files.exists(collateral)) {
+    if (collateral != null && !Files.exists(collateral)) {
       throw new UsageException("--collateral: cannot read " + collateral + ": no such file or directory");
     }
     if (verifyOnly && (!pcrs.isEmpty() || nonce != null || userData != null || policy != null || collateral != null)) {
@@ -225,152 +198,64 @@ final class AttestVerify implements Callable<Integer> {
     }
   }
 
-  private Verdict guarded(String formatLabel, Run run) {
-    List<Check> checks = new ArrayList<>();
-    try {
-      return run.run(checks);
-    } catch (AttestationException e) {
-      checks.add(Check.fail(e.field(), e.detail()));
-      return new Verdict(formatLabel, TrustTier.CONTRAINDICATED, e.getMessage(), checks, Map.of());
+  /** What the options say, for the family; anything wrong in them is a usage error naming the option. */
+  private Context context(TeeFamily family) {
+    Context.Builder b = Context.builder().verifyOnly(verifyOnly).requireCrl(requireCrl).kdsFetch(kdsFetch).kdsCache(kdsCache);
+    if (at != null) {
+      b.clock(Clock.fixed(Inputs.time(at), ZoneOffset.UTC));
     }
-  }
-
-  private Verdict snp(byte[] bytes, List<Check> checks) throws AttestationException {
-    VerifyOptions options = verifyOptions();
-    SnpAppraisalOptions appraisal = appraisalOptions();
-    SnpEvidence ev = SnpEvidenceCodec.decode(bytes);
-    Optional<X509Certificate> vek = vcek != null ? Optional.of(Inputs.certificates(vcek).getFirst()) : ev.vek();
-    List<X509Certificate> supplied = new ArrayList<>(ev.chain());
+    if (product != null) {
+      try {
+        b.product(product);
+      } catch (IllegalArgumentException e) {
+        throw new UsageException("--product: " + e.getMessage());
+      }
+    }
+    b.crls(crls.stream().map(Inputs::crl).toList());
+    if (vcek != null) {
+      b.vek(Inputs.certificates(vcek).getFirst());
+    }
     if (chain != null) {
-      supplied.addAll(Inputs.certificates(chain));
+      b.chain(Inputs.certificates(chain));
     }
-    VerifiedSnpReport verified = SnpVerifier.verify(new SnpEvidence(ev.report(), vek, supplied), options);
-    checks.addAll(verified.checks());
-    if (verifyOnly) {
-      return new Verdict("sev-snp", TrustTier.AFFIRMING, null, checks, SnpClaims.of(verified));
+    if (allowSimulated) {
+      Path dir = platformDir != null ? platformDir : SimulatedPlatformDir.defaultDir();
+      try {
+        b.simulatedAnchors(List.of(SimulatedSnpPlatform.trustAnchorIn(dir)));
+      } catch (Exception e) {
+        throw new UsageException("--allow-simulated: no usable simulated platform in " + dir + " (" + e.getMessage() + ")");
+      }
+      b.allowSimulated(true);
+      spec.commandLine().getErr().println("cloister: WARNING: --allow-simulated: evidence from the simulated platform is accepted; it protects nothing");
     }
-    return appraised("sev-snp", SnpAppraiser.appraise(verified, appraisal), checks);
-  }
-
-  private Verdict azure(byte[] bytes, List<Check> checks) throws AttestationException {
-    VerifyOptions options = verifyOptions();
-    // Azure's HCL runs in VMPL 0 and requests the report there (as Trustee's az-snp-vtpm verifier requires).
-    SnpAppraisalOptions snp = appraisalOptions().toBuilder().vmpl(0).build();
-    AzureVtpmVerifier.Verified v = AzureVtpmVerifier.verify(AzureVtpmEvidence.decode(bytes), options);
-    checks.addAll(v.checks());
-    AttestationResult result = AzureVtpmAppraiser.appraise(v, new AzureVtpmAppraiser.Options(snp, hexOption(nonce, "--nonce"), pcrOptions()));
-    if (verifyOnly) {
-      return new Verdict(AzureVtpmAppraiser.FORMAT, TrustTier.AFFIRMING, null, checks, result.claims());
+    if (collateral != null) {
+      try {
+        b.collateralFile(collateral);
+      } catch (IOException e) {
+        throw new UsageException("--collateral: cannot read " + collateral + ": " + e.getMessage());
+      } catch (AttestationException e) {
+        throw new UsageException("--collateral " + collateral + ": " + e.getMessage());
+      }
     }
-    return appraised(AzureVtpmAppraiser.FORMAT, result, checks);
-  }
-
-  private Verdict nitro(byte[] bytes, List<Check> checks) throws AttestationException {
-    Clock clock = clock();
-    NitroVerifier.Verified verified = NitroVerifier.verifyReporting(bytes, clock);
-    VerifiedNitroDocument d = verified.document();
-    checks.addAll(verified.checks());
-    if (verifyOnly) {
-      return new Verdict(NitroAppraiser.FORMAT, TrustTier.AFFIRMING, null, checks, NitroAppraiser.claims(d));
+    Optional<TeePolicy> file = Optional.empty();
+    if (policy != null) {
+      try {
+        file = Optional.of(family.policy(Inputs.read(policy)));
+      } catch (IllegalArgumentException e) {
+        throw new UsageException("--policy " + policy + ": " + e.getMessage());
+      }
+      b.policies(Map.of(family.name(), file.get()));
     }
-    NitroAppraiser.Options file = policy != null ? policyFile(NitroPolicyFile::parse) : NitroAppraiser.Options.defaults();
-    Map<Integer, Octets> pinned = new java.util.TreeMap<>(file.pcrs());
-    pcrOptions().forEach((i, v) -> {
-      if (pinned.put(i, v) != null) {
+    Map<Integer, Octets> pinned = pcrOptions();
+    for (Integer i : pinned.keySet()) {
+      if (file.isPresent() && file.get().pins().contains("pcrs." + i)) {
         throw new UsageException("--pcr " + i + ": the policy file " + policy + " pins pcrs." + i + " already");
       }
-    });
-    var o = new NitroAppraiser.Options(file.allowDebug(), pinned, either(file.nonce(), "nonce", nonce, "--nonce"),
-        either(file.userData(), "user_data", userData, "--user-data"), file.publicKey(), false, file.cel());
-    return appraised(NitroAppraiser.FORMAT, NitroAppraiser.appraise(d, o), checks);
-  }
-
-  private Verdict azureTdx(byte[] bytes, List<Check> checks) throws AttestationException {
-    Clock clock = clock();
-    AzureTdxVtpmVerifier.Options options = AzureTdxVtpmVerifier.Options.at(clock);
-    if (collateral != null) {
-      options = options.withCollateral(CollateralSource.fixed(loadCollateral()));
     }
-    AzureTdxVtpmVerifier.Verified v = AzureTdxVtpmVerifier.verify(AzureTdxVtpmEvidence.decode(bytes), options);
-    checks.addAll(v.checks());
-    TdxAppraisalOptions tdx = tdxOptions(true);
-    AttestationResult result = AzureTdxVtpmAppraiser.appraise(v, new AzureTdxVtpmAppraiser.Options(tdx, hexOption(nonce, "--nonce"), pcrOptions()));
-    if (verifyOnly) {
-      return new Verdict(AzureTdxVtpmAppraiser.FORMAT, TrustTier.AFFIRMING, null, checks, result.claims());
-    }
-    checks.addAll(result.checks());
-    return new Verdict(AzureTdxVtpmAppraiser.FORMAT, result.status(), reason(result), checks, result.claims());
-  }
-
-  private dev.cloister.attestation.dcap.tcb.IntelCollateral loadCollateral() throws AttestationException {
-    try {
-      return dev.cloister.attestation.dcap.tcb.IntelCollateral.load(collateral);
-    } catch (java.io.IOException e) {
-      throw new UsageException("--collateral: cannot read " + collateral + ": " + e.getMessage());
-    }
-  }
-
-  private Verdict intel(EvidenceFormat f, byte[] bytes, List<Check> checks) throws AttestationException {
-    Clock clock = clock();
-    byte[] quote = bytes;
-    Optional<byte[]> eventLog = Optional.empty();
-    if (bytes.length > 0 && bytes[0] == '{') {
-      if (f == EvidenceFormat.TDX) {
-        TdxEvidence ev = TdxEvidence.decode(bytes);
-        quote = ev.quote();
-        eventLog = ev.ccEventlog();
-      } else {
-        quote = SgxEvidence.decode(bytes).quote();
-      }
-    }
-    DcapVerifier.Verified verified = DcapVerifier.verifyReporting(quote, clock);
-    VerifiedDcapQuote v = verified.quote();
-    DcapQuote q = v.quote();
-    if (q.tdx() != (f == EvidenceFormat.TDX)) {
-      throw new MalformedEvidenceException("quote.tee_type", "a " + (q.tdx() ? "TDX" : "SGX") + " quote, not " + f.label());
-    }
-    checks.addAll(verified.checks());
-    Optional<TcbVerdict> tcb = Optional.empty();
-    if (collateral != null) {
-      CollateralVerifier cv = CollateralVerifier.intel(clock);
-      tcb = Optional.of(cv.verify(q, loadCollateral()));
-      checks.addAll(cv.checks(q, tcb.get()));
-    }
-    AttestationResult result;
-    if (f == EvidenceFormat.TDX) {
-      TdxAppraisalOptions.Builder o = tdxOptions(false).toBuilder();
-      if (eventLog.isPresent()) {
-        o.eventLog(CcelEventLog.parse(eventLog.get()));
-      }
-      result = DcapAppraiser.appraise(v, tcb, o.build());
-    } else {
-      SgxAppraisalOptions o = policy != null ? policyFile(SgxPolicyFile::parse) : SgxAppraisalOptions.builder().tcb(lenientTcb()).build();
-      result = DcapAppraiser.appraise(v, tcb, o);
-    }
-    // tcb_status and advisory_ids are always shown for Intel, null and empty when not evaluated.
-    Map<String, Object> claims = new java.util.LinkedHashMap<>(result.claims());
-    claims.putIfAbsent("tcb_status", null);
-    claims.putIfAbsent("advisory_ids", List.of());
-    if (verifyOnly) {
-      return new Verdict(f.label(), TrustTier.AFFIRMING, null, checks, claims);
-    }
-    checks.addAll(result.checks());
-    return new Verdict(f.label(), result.status(), reason(result), checks, claims);
-  }
-
-  /** Why a result is not affirming: its first failure, else its first warning. */
-  private static String reason(AttestationResult result) {
-    return result.checks().stream().filter(c -> c.outcome() != TrustTier.AFFIRMING && c.outcome() != TrustTier.NONE)
-        .filter(c -> c.outcome() == result.status()).findFirst().map(c -> c.name() + ": " + c.detail()).orElse(null);
-  }
-
-  private static Verdict appraised(String formatLabel, AttestationResult result, List<Check> checks) {
-    checks.addAll(result.checks());
-    return new Verdict(formatLabel, result.status(), reason(result), checks, result.claims());
-  }
-
-  private Clock clock() {
-    return at != null ? Clock.fixed(Inputs.time(at), ZoneOffset.UTC) : Clock.systemUTC();
+    b.pcrs(pinned);
+    b.nonce(either(file, "nonce", nonce, "--nonce").orElse(null));
+    b.userData(either(file, "user_data", userData, "--user-data").orElse(null));
+    return b.build();
   }
 
   private static Optional<Octets> hexOption(String value, String option) {
@@ -385,7 +270,7 @@ final class AttestVerify implements Callable<Integer> {
   }
 
   private Map<Integer, Octets> pcrOptions() {
-    Map<Integer, Octets> out = new java.util.TreeMap<>();
+    Map<Integer, Octets> out = new TreeMap<>();
     for (String p : pcrs) {
       int eq = p.indexOf('=');
       int index;
@@ -408,88 +293,12 @@ final class AttestVerify implements Callable<Integer> {
     return out;
   }
 
-  private VerifyOptions verifyOptions() {
-    VerifyOptions.Builder b = VerifyOptions.builder();
-    if (at != null) {
-      b.clock(Clock.fixed(Inputs.time(at), ZoneOffset.UTC));
-    }
-    if (product != null) {
-      b.product(ProductLine.fromName(product).orElseThrow(() -> new UsageException("--product: one of Milan, Genoa, Turin")));
-    }
-    b.crls(crls.stream().map(Inputs::crl).toList());
-    b.requireRevocationCheck(requireCrl);
-    CertificateSource source = CertificateSource.none();
-    if (kdsCache != null) {
-      source = new KdsCache(kdsCache);
-    }
-    if (kdsFetch) {
-      source = source.orElse(new KdsClient(KdsClient.AMD_KDS, KdsClient.jdkGetter(), Optional.ofNullable(kdsCache).map(KdsCache::new)));
-    }
-    b.certificates(source);
-    if (allowSimulated) {
-      Path dir = platformDir != null ? platformDir : SimulatedPlatformDir.defaultDir();
-      try {
-        b.addTrustAnchor(SimulatedSnpPlatform.trustAnchorIn(dir));
-      } catch (Exception e) {
-        throw new UsageException("--allow-simulated: no usable simulated platform in " + dir + " (" + e.getMessage() + ")");
-      }
-      spec.commandLine().getErr().println("cloister: WARNING: --allow-simulated: evidence from the simulated platform is accepted; it protects nothing");
-    }
-    return b.build();
-  }
-
-  /**
-   * Without a policy file the TCB status is unknown without collateral: a warning here (the person
-   * asked to look), never affirming. A policy file's TCB policy is the operator's and stands as written.
-   */
-  private TcbPolicy lenientTcb() {
-    return TcbPolicy.builder().requireCollateral(collateral != null).build();
-  }
-
-  /** TDX options: the policy file's, else the defaults with {@link #lenientTcb}. */
-  private TdxAppraisalOptions tdxOptions(boolean azure) {
-    if (policy == null) {
-      return TdxAppraisalOptions.builder().tcb(lenientTcb()).build();
-    }
-    return policyFile(json -> {
-      var root = PolicyJson.read(json);
-      if (azure && root.has("report_data")) {
-        // Azure's TD REPORT_DATA is the HCL runtime claims' digest, which verification already binds.
-        throw new IllegalArgumentException("report_data: az-tdx-vtpm's TD REPORT_DATA is the HCL runtime claims' digest, checked in verification");
-      }
-      return TdxPolicyFile.parse(root);
-    });
-  }
-
-  /** The policy file read by {@code parse}; anything wrong in it is a usage error naming the file. */
-  private <T> T policyFile(java.util.function.Function<byte[], T> parse) {
-    try {
-      return parse.apply(Inputs.read(policy));
-    } catch (IllegalArgumentException e) {
-      throw new UsageException("--policy " + policy + ": " + e.getMessage());
-    }
-  }
-
-  /** A value the policy file or an option may pin, but not both. */
-  private Optional<Octets> either(Optional<Octets> fromFile, String key, String option, String name) {
-    if (fromFile.isPresent() && option != null) {
+  /** A value the policy file or an option may pin, but not both; the file's own value is applied by the family. */
+  private Optional<Octets> either(Optional<TeePolicy> file, String key, String option, String name) {
+    if (option != null && file.isPresent() && file.get().pins().contains(key)) {
       throw new UsageException(name + ": the policy file " + policy + " sets " + key + " already");
     }
-    return fromFile.isPresent() ? fromFile : hexOption(option, name);
-  }
-
-  private SnpAppraisalOptions appraisalOptions() {
-    SnpAppraisalOptions base;
-    if (policy != null) {
-      try {
-        base = SnpPolicyFile.parse(Inputs.read(policy));
-      } catch (IllegalArgumentException e) {
-        throw new UsageException("--policy " + policy + ": " + e.getMessage());
-      }
-    } else {
-      base = SnpAppraisalOptions.defaults();
-    }
-    return allowSimulated ? base.toBuilder().allowSimulated(true).build() : base;
+    return hexOption(option, name);
   }
 
   private void print(String formatLabel, boolean accepted, TrustTier status, String reason, List<Check> checks, Map<String, Object> claims) {

@@ -3,7 +3,7 @@ package dev.cloister.cli;
 import dev.cloister.attestation.snp.verify.TrustAnchor;
 import dev.cloister.broker.Broker;
 import dev.cloister.broker.BrokerInit;
-import dev.cloister.broker.kbs.TeeRegistry;
+import dev.cloister.attestation.tee.TeeFamilies;
 import dev.cloister.enclave.simulated.SimulatedSnpPlatform;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -125,7 +125,7 @@ final class BrokerCommand implements Runnable {
       }
       Broker.Options o = new Broker.Options(dataDir, bind, port, Optional.ofNullable(tlsCert), Optional.ofNullable(tlsKey),
           allowSimulated, simulated, Clock.systemUTC(), Duration.ofSeconds(sessionSeconds), Duration.ofMinutes(5),
-          tees == null ? TeeRegistry.known() : Set.copyOf(tees), TeeRegistry.defaultNitroRoots(), Optional.ofNullable(intelPcs),
+          tees == null ? Set.copyOf(TeeFamilies.names()) : Set.copyOf(tees), TeeFamilies.defaultNitroRoots(), Optional.ofNullable(intelPcs),
           policies, requireCrl);
       Broker broker;
       try {

@@ -1,8 +1,7 @@
 package dev.cloister.cli;
 
 import dev.cloister.attestation.Octets;
-import dev.cloister.attestation.snp.appraise.SnpAppraisalOptions;
-import dev.cloister.attestation.snp.verify.VerifyOptions;
+import dev.cloister.attestation.tee.Context;
 import dev.cloister.cleanroom.contract.SignedContract;
 import dev.cloister.cleanroom.job.ConfidentialJob;
 import dev.cloister.cleanroom.job.JobException;
@@ -115,22 +114,21 @@ final class JobCommand implements Runnable {
       if (platformDir != null && !allowSimulated) {
         throw new UsageException("--platform goes with --allow-simulated");
       }
-      VerifyOptions.Builder verify = VerifyOptions.builder();
+      Context.Builder context = Context.builder();
       if (at != null) {
-        verify.clock(Clock.fixed(Inputs.time(at), ZoneOffset.UTC));
+        context.clock(Clock.fixed(Inputs.time(at), ZoneOffset.UTC));
       }
-      SnpAppraisalOptions appraisal = SnpAppraisalOptions.defaults();
       if (allowSimulated) {
         Path dir = platformDir != null ? platformDir : SimulatedPlatformDir.defaultDir();
         try {
-          verify.addTrustAnchor(SimulatedSnpPlatform.trustAnchorIn(dir));
+          context.simulatedAnchors(List.of(SimulatedSnpPlatform.trustAnchorIn(dir)));
         } catch (Exception e) {
           throw new UsageException("--allow-simulated: no usable simulated platform in " + dir + " (" + e.getMessage() + ")");
         }
-        appraisal = appraisal.toBuilder().allowSimulated(true).build();
+        context.allowSimulated(true);
         spec.commandLine().getErr().println("cloister: WARNING: --allow-simulated: evidence from the simulated platform is accepted; it protects nothing");
       }
-      ReceiptVerdict v = ReceiptVerifier.verify(bytes, signed, files, new ReceiptVerifier.Options(verify.build(), appraisal));
+      ReceiptVerdict v = ReceiptVerifier.verify(bytes, signed, files, new ReceiptVerifier.Options(context.build()));
       print(v);
       return v instanceof ReceiptVerdict.Accepted ? ExitCodes.OK : ExitCodes.REJECTED;
     }

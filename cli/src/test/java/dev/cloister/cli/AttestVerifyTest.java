@@ -1,5 +1,6 @@
 package dev.cloister.cli;
 
+import dev.cloister.attestation.tee.TeeFamilies;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -122,7 +123,7 @@ class AttestVerifyTest {
   void aNamedFormatIsTheFormatWhateverTheBytesLookLike(@TempDir Path tmp) throws Exception {
     byte[] report = Vectors.read("go-sev-guest/verify/testdata/attestation.bin");
     System.arraycopy(Vectors.read("dcap-qvl/sample/sgx_quote"), 0, report, 0, 48);
-    assertThat(EvidenceFormat.detect(report)).map(EvidenceFormat.Detected::format).contains(EvidenceFormat.SGX);
+    assertThat(TeeFamilies.detect(report)).map(d -> d.family().name()).contains("sgx");
     Path forged = tmp.resolve("report.bin");
     Files.write(forged, report);
     CliRunner r = CliRunner.run("attest", "verify", forged.toString(), "--format", "snp",

@@ -10,6 +10,9 @@ import dev.cloister.attestation.binding.RuntimeDataBinding;
 import dev.cloister.attestation.AttestationException;
 import dev.cloister.attestation.AttestationResult;
 import dev.cloister.attestation.json.StrictJson;
+import dev.cloister.attestation.tee.Context;
+import dev.cloister.attestation.tee.Evidence;
+import dev.cloister.attestation.tee.TeeFamily;
 import dev.cloister.broker.release.ReleasePolicies;
 import dev.cloister.broker.store.ResourcePath;
 import dev.cloister.broker.release.SecretWrapper;
@@ -38,7 +41,8 @@ public final class KbsService {
   private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {};
 
   private final Sessions sessions;
-  private final Map<String, TeeVerifier> verifiers;
+  private final Map<String, TeeFamily> families;
+  private final Context context;
   private final EarTokens tokens;
   private final ReleasePolicies policies;
   private final BrokerStore store;
@@ -47,14 +51,16 @@ public final class KbsService {
 
   public KbsService(
       Sessions sessions,
-      Map<String, TeeVerifier> verifiers,
+      Map<String, TeeFamily> families,
+      Context context,
       EarTokens tokens,
       ReleasePolicies policies,
       BrokerStore store,
       AuditSink audit,
       boolean simulatedAllowed) {
     this.sessions = Objects.requireNonNull(sessions);
-    this.verifiers = Map.copyOf(verifiers);
+    this.families = new LinkedHashMap<>(families); // registration order, for the messages naming them
+    this.context = Objects.requireNonNull(context, "context");
     this.tokens = Objects.requireNonNull(tokens);
     this.policies = Objects.requireNonNull(policies);
     this.store = Objects.requireNonNull(store);
@@ -72,8 +78,8 @@ public final class KbsService {
       throw KbsProblem.unauthenticated("version-mismatch", "protocol version " + version + " is not supported (this broker speaks " + PROTOCOL_VERSION + ")");
     }
     String tee = text(req, "tee");
-    if (!verifiers.containsKey(tee)) {
-      throw KbsProblem.unauthenticated("tee-unsupported", "tee '" + tee + "' is not supported (supported: " + verifiers.keySet() + ")");
+    if (!families.containsKey(tee)) {
+      throw KbsProblem.unauthenticated("tee-unsupported", "tee '" + tee + "' is not supported (supported: " + families.keySet() + ")");
     }
     Sessions.Authed s = sessions.create(tee);
     // Not audited: /auth is unauthenticated, so a durable, signed entry per request would let anyone
@@ -107,11 +113,13 @@ public final class KbsService {
       } catch (SecretWrapper.UnsupportedKeyException e) {
         throw KbsProblem.badRequest("runtime-data.tee-pubkey: " + e.getMessage());
       }
-      TeeVerifier verifier = verifiers.get(session.tee());
-      byte[] expected = RuntimeDataBinding.reportData(nonce, teePubkey, additional, verifier.reportDataSize());
+      TeeFamily family = families.get(session.tee());
+      TeeFamily.Binding binding = family.binding();
+      byte[] expected = RuntimeDataBinding.reportData(nonce, teePubkey, additional, binding.size());
       AttestationResult result;
       try {
-        result = verifier.attest(primary, expected);
+        // The session's digest is an input of the evaluation: the family binds it where its evidence carries it.
+        result = family.evaluate(new Evidence.Json(primary), context.withSessionBinding(expected)).appraisal().orElseThrow();
       } catch (AttestationException e) {
         audit.attestation(session.id(), session.tee(), "unknown", "contraindicated", "", "", e.getMessage());
         throw KbsProblem.unauthenticated("attestation-failed", e.getMessage());
@@ -120,12 +128,12 @@ public final class KbsService {
       String platform = result.platform().label();
       String reason = result.firstFailure().map(c -> c.name() + ": " + c.detail()).orElse("");
       // The binding is checked here, by the protocol, whatever the appraisal options say.
-      if (!(result.claims().get(verifier.bindingClaim()) instanceof String rd)
+      if (!(result.claims().get(binding.claim()) instanceof String rd)
           || !MessageDigest.isEqual(rd.getBytes(java.nio.charset.StandardCharsets.US_ASCII),
               HexFormat.of().formatHex(expected).getBytes(java.nio.charset.StandardCharsets.US_ASCII))) {
         audit.attestation(session.id(), session.tee(), platform, result.status().label(), measurement, claimsDigest(result),
-            reason.isEmpty() ? verifier.bindingClaim() + ": does not bind the session" : reason);
-        throw KbsProblem.unauthenticated("binding-failed", verifier.bindingClaim() + " does not bind this session's nonce and TEE key");
+            reason.isEmpty() ? binding.claim() + ": does not bind the session" : reason);
+        throw KbsProblem.unauthenticated("binding-failed", binding.claim() + " does not bind this session's nonce and TEE key");
       }
       Map<String, Object> claims = new LinkedHashMap<>(result.claims());
       Map<String, Object> runtimeClaims = new LinkedHashMap<>();

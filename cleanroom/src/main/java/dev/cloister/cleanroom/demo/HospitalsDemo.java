@@ -1,8 +1,7 @@
 package dev.cloister.cleanroom.demo;
 
 import dev.cloister.attestation.Octets;
-import dev.cloister.attestation.snp.appraise.SnpAppraisalOptions;
-import dev.cloister.attestation.snp.verify.VerifyOptions;
+import dev.cloister.attestation.tee.Context;
 import dev.cloister.broker.Broker;
 import dev.cloister.broker.BrokerInit;
 import dev.cloister.broker.admin.AdminClient;
@@ -176,8 +175,7 @@ public final class HospitalsDemo {
       ConfidentialJob.Outcome outcome = ConfidentialJob.run(setup.inputs(work.resolve("output")), m -> say.accept("  " + m));
       // The receipt, checked as a hospital would (job verify-receipt): this platform's root trusted, simulation allowed, said loudly above.
       ReceiptVerdict receipt = ReceiptVerifier.verify(Files.readAllBytes(outcome.receipt()), setup.contract(), outcome.outputs(),
-          new ReceiptVerifier.Options(VerifyOptions.builder().addTrustAnchor(platform.trustAnchor()).build(),
-              SnpAppraisalOptions.defaults().toBuilder().allowSimulated(true).build()));
+          new ReceiptVerifier.Options(Context.builder().simulatedAnchors(List.of(platform.trustAnchor())).allowSimulated(true).build()));
       say.accept(switch (receipt) {
         case ReceiptVerdict.Accepted a -> "Receipt verified: evidence genuine, REPORT_DATA = its digest, HOST_DATA = the contract, all "
             + a.receipt().outputsSha256().size() + " outputs match";

@@ -1,17 +1,14 @@
 package dev.cloister.cleanroom.job;
 
 import dev.cloister.attestation.AttestationException;
-import dev.cloister.attestation.AttestationResult;
 import dev.cloister.attestation.Check;
 import dev.cloister.attestation.Octets;
 import dev.cloister.attestation.TrustTier;
-import dev.cloister.attestation.snp.abi.SnpReport;
-import dev.cloister.attestation.snp.appraise.SnpAppraisalOptions;
-import dev.cloister.attestation.snp.appraise.SnpAppraiser;
-import dev.cloister.attestation.snp.evidence.SnpEvidenceCodec;
-import dev.cloister.attestation.snp.verify.SnpVerifier;
-import dev.cloister.attestation.snp.verify.VerifiedSnpReport;
-import dev.cloister.attestation.snp.verify.VerifyOptions;
+import dev.cloister.attestation.tee.Context;
+import dev.cloister.attestation.tee.Evidence;
+import dev.cloister.attestation.tee.TeeFamilies;
+import dev.cloister.attestation.tee.TeeFamily;
+import dev.cloister.attestation.tee.Verdict;
 import dev.cloister.cleanroom.contract.Contract;
 import dev.cloister.cleanroom.contract.ContractException;
 import dev.cloister.cleanroom.contract.SignedContract;
@@ -39,11 +36,14 @@ import java.util.Set;
 public final class ReceiptVerifier {
   private ReceiptVerifier() {}
 
+  /** The receipt's evidence is SEV-SNP's, evaluated through the TEE registry like any other. */
+  private static final TeeFamily SNP = TeeFamilies.named("snp").orElseThrow();
+
   /**
-   * @param verify trust anchors, clock, CRLs for the evidence
-   * @param appraisal the SEV-SNP policy; its report data, host data and measurements are the receipt's, set here
+   * @param context trust anchors, clock, CRLs and the SEV-SNP policy for the evidence; its report
+   *     data, host data and measurement are compared with the receipt's and the contract's here
    */
-  public record Options(VerifyOptions verify, SnpAppraisalOptions appraisal) {}
+  public record Options(Context context) {}
 
   /**
    * @param receiptFile the bytes of {@code receipt.json}
@@ -60,24 +60,21 @@ public final class ReceiptVerifier {
     checks.add(Check.pass("contract", "every party's signature on the contract verifies"));
     Contract c = contract.contract();
     Receipt.Attested file;
-    VerifiedSnpReport verified;
+    Verdict verdict;
     try {
       file = Receipt.Attested.parse(receiptFile);
-      verified = SnpVerifier.verify(SnpEvidenceCodec.decodeTrusteeJson(file.evidence()), options.verify());
+      verdict = SNP.evaluate(new Evidence.Json(file.evidence()), options.context());
     } catch (AttestationException e) {
       return rejected(checks, e.field(), e.detail());
     }
-    checks.add(Check.pass("evidence", "SEV-SNP report signed by the " + verified.report().signingKey().name() + ", chained to trust anchor '"
-        + verified.anchor().name() + "', every certificate valid at " + verified.verifiedAt()));
-    AttestationResult appraisal = SnpAppraiser.appraise(verified, options.appraisal());
-    checks.addAll(appraisal.checks());
+    checks.addAll(verdict.checks());
 
     Receipt r = file.receipt();
-    SnpReport report = verified.report();
+    Map<String, Object> evidence = verdict.claims();
     // The bindings: the hardware signed these bytes, so they tie the receipt, the contract and the workload to this TEE.
-    checks.add(Check.matches("report_data", report.reportData(), Octets.copyOf(r.reportData())));
-    checks.add(Check.matches("host_data", report.hostData(), Octets.copyOf(c.digest())));
-    checks.add(hex("measurement", report.measurement(), r.measurement()));
+    checks.add(Check.matches("report_data", claim(evidence, "report_data"), Octets.copyOf(r.reportData())));
+    checks.add(Check.matches("host_data", claim(evidence, "host_data"), Octets.copyOf(c.digest())));
+    checks.add(hex("measurement", claim(evidence, "measurement"), r.measurement()));
 
     // What the receipt says, against the contract.
     checks.add(Check.of(r.contractDigest().equals(c.digestHex()), "contract_digest",
@@ -108,8 +105,13 @@ public final class ReceiptVerifier {
         return new ReceiptVerdict.Rejected(k.name(), k.detail(), checks);
       }
     }
-    Map<String, Object> claims = new LinkedHashMap<>(appraisal.claims());
+    Map<String, Object> claims = new LinkedHashMap<>(verdict.claims());
     return new ReceiptVerdict.Accepted(r, claims, checks);
+  }
+
+  /** A field of the verified report, from the family's claims (hex). */
+  private static Octets claim(Map<String, Object> claims, String name) {
+    return Octets.fromHex(String.valueOf(claims.get(name)));
   }
 
   private static Check hex(String name, Octets got, String wantHex) {

@@ -7,8 +7,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cloister.attestation.Check;
 import dev.cloister.attestation.Octets;
-import dev.cloister.attestation.snp.appraise.SnpAppraisalOptions;
-import dev.cloister.attestation.snp.verify.VerifyOptions;
+import dev.cloister.attestation.tee.Context;
 import dev.cloister.cleanroom.contract.Contract;
 import dev.cloister.cleanroom.contract.PartyKeys;
 import dev.cloister.cleanroom.contract.SignedContract;
@@ -100,8 +99,7 @@ class ReceiptVerifierTest {
   }
 
   static ReceiptVerifier.Options simulationAllowed() {
-    return new ReceiptVerifier.Options(VerifyOptions.builder().addTrustAnchor(platform.trustAnchor()).build(),
-        SnpAppraisalOptions.defaults().toBuilder().allowSimulated(true).build());
+    return new ReceiptVerifier.Options(Context.builder().simulatedAnchors(List.of(platform.trustAnchor())).allowSimulated(true).build());
   }
 
   static ReceiptVerdict.Rejected rejected(ReceiptVerdict v) {
@@ -124,7 +122,7 @@ class ReceiptVerifierTest {
 
   @Test
   void simulatedEvidenceIsRefusedByTheDefaultPolicy() throws Exception {
-    var options = new ReceiptVerifier.Options(VerifyOptions.builder().addTrustAnchor(platform.trustAnchor()).build(), SnpAppraisalOptions.defaults());
+    var options = new ReceiptVerifier.Options(Context.builder().simulatedAnchors(List.of(platform.trustAnchor())).build());
     var v = rejected(ReceiptVerifier.verify(attest(genuine()), contract, outputs, options));
     assertThat(v.field()).isEqualTo("platform");
     assertThat(v.detail()).isEqualTo("evidence is from a simulated platform and simulation is not allowed");
@@ -132,7 +130,7 @@ class ReceiptVerifierTest {
 
   @Test
   void theSimulatedRootIsNotTrustedUnlessAdded() throws Exception {
-    var options = new ReceiptVerifier.Options(VerifyOptions.defaults(), SnpAppraisalOptions.defaults().toBuilder().allowSimulated(true).build());
+    var options = new ReceiptVerifier.Options(Context.builder().allowSimulated(true).build());
     var v = rejected(ReceiptVerifier.verify(attest(genuine()), contract, outputs, options));
     assertThat(v.field()).isEqualTo("chain.ark");
     assertThat(v.detail()).endsWith("is not a trusted root");
