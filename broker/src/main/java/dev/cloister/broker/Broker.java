@@ -196,8 +196,8 @@ public final class Broker implements AutoCloseable {
       URI uri = URI.create((tls ? "https" : "http") + "://" + host + ":" + port);
 
       EarTokens tokens = new EarTokens(signingKey, uri.toString(), o.clock(), o.tokenLifetime());
-      ReferenceValueStore referenceValues = new ReferenceValueStore(store, o.clock());
-      ReleasePolicies policies = new ReleasePolicies(store, referenceValues);
+      ReferenceValueStore referenceValues = new ReferenceValueStore(store, o.clock(), audit);
+      ReleasePolicies policies = new ReleasePolicies(store, referenceValues, audit);
       Map<String, String> unreleasable = policies.unreleasable();
       Sessions sessions = new Sessions(o.clock(), o.sessionTimeout(), 100_000);
       KbsService kbs = new KbsService(sessions, verifiers, tokens, policies, store, audit, o.allowSimulated());
