@@ -18,6 +18,7 @@ import dev.cloister.broker.kbs.TeeVerifier;
 import dev.cloister.broker.release.ReferenceValueStore;
 import dev.cloister.broker.release.ReleasePolicies;
 import dev.cloister.broker.store.BrokerStore;
+import dev.cloister.broker.store.DataDirectoryLock;
 import dev.cloister.broker.store.MasterKey;
 import dev.cloister.broker.token.EarTokens;
 import dev.cloister.ledger.SqlDatabase;
@@ -140,9 +141,11 @@ public final class Broker implements AutoCloseable {
   private final BrokerAudit audit;
   private final URI uri;
   private final Map<String, String> unreleasable;
+  private final DataDirectoryLock dirLock;
 
   private Broker(HttpServer server, ExecutorService executor, ScheduledExecutorService janitor, BrokerStore store, BrokerAudit audit, URI uri,
-      Map<String, String> unreleasable) {
+      Map<String, String> unreleasable, DataDirectoryLock dirLock) {
+    this.dirLock = dirLock;
     this.unreleasable = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(unreleasable));
     this.server = server;
     this.executor = executor;
@@ -168,9 +171,18 @@ public final class Broker implements AutoCloseable {
         o.intelPcs().<CollateralSource>map(pcs -> new PcsClient(pcs, PcsClient.jdkGetter()))
             .orElseGet(() -> new CollateralDirectory(o.dataDir().resolve("intel-collateral"))),
         TeeRegistry.policies(o.policies(), o.tees()), o.requireCrl()));
-    MasterKey master = MasterKey.load(o.dataDir());
-    SqlDatabase database = BrokerStore.database(o.dataDir());
-    BrokerStore store = BrokerStore.open(database, master, o.clock());
+    // Before the database is opened: a second broker on this directory refuses here, in one line.
+    DataDirectoryLock dirLock = DataDirectoryLock.acquire(o.dataDir());
+    SqlDatabase database;
+    BrokerStore store;
+    try {
+      MasterKey master = MasterKey.load(o.dataDir());
+      database = BrokerStore.database(o.dataDir());
+      store = BrokerStore.open(database, master, o.clock());
+    } catch (IOException | GeneralSecurityException | SQLException | RuntimeException e) {
+      dirLock.close();
+      throw e;
+    }
     BrokerAudit audit = null;
     try {
       ECKey signingKey;
@@ -216,12 +228,13 @@ public final class Broker implements AutoCloseable {
           + (o.policies().isEmpty() ? "" : " policy=" + String.join(",", new java.util.TreeSet<>(o.policies().keySet())))
           + (o.requireCrl() ? " require-crl" : "")
           + (unreleasable.isEmpty() ? "" : " unpinned=" + String.join(",", unreleasable.keySet())));
-      return new Broker(server, executor, janitor, store, audit, uri, unreleasable);
+      return new Broker(server, executor, janitor, store, audit, uri, unreleasable, dirLock);
     } catch (IOException | GeneralSecurityException | SQLException | RuntimeException e) {
       if (audit != null) {
         audit.close();
       }
       store.close();
+      dirLock.close();
       throw e;
     }
   }
@@ -249,5 +262,6 @@ public final class Broker implements AutoCloseable {
     } catch (SQLException e) {
       // closing: nothing left to protect
     }
+    dirLock.close();
   }
 }

@@ -50,6 +50,8 @@ public final class BrokerStore implements AutoCloseable {
     Connection c = database.connect();
     BrokerStore store = new BrokerStore(c, master, clock);
     try {
+      // Held by this connection for the store's lifetime: one broker per PostgreSQL database.
+      DataDirectoryLock.acquire(database, c);
       store.migrate(database);
     } catch (SQLException | RuntimeException e) {
       c.close();
