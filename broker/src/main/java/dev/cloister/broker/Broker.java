@@ -15,6 +15,7 @@ import dev.cloister.broker.kbs.Sessions;
 import dev.cloister.broker.release.ReferenceValueStore;
 import dev.cloister.broker.release.ReleasePolicies;
 import dev.cloister.broker.store.BrokerStore;
+import dev.cloister.broker.store.DataDirectoryLock;
 import dev.cloister.broker.store.MasterKey;
 import dev.cloister.broker.token.EarTokens;
 import dev.cloister.ledger.SqlDatabase;
@@ -137,9 +138,11 @@ public final class Broker implements AutoCloseable {
   private final BrokerAudit audit;
   private final URI uri;
   private final Map<String, String> unreleasable;
+  private final DataDirectoryLock dirLock;
 
   private Broker(HttpServer server, ExecutorService executor, ScheduledExecutorService janitor, BrokerStore store, BrokerAudit audit, URI uri,
-      Map<String, String> unreleasable) {
+      Map<String, String> unreleasable, DataDirectoryLock dirLock) {
+    this.dirLock = dirLock;
     this.unreleasable = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(unreleasable));
     this.server = server;
     this.executor = executor;
@@ -170,9 +173,18 @@ public final class Broker implements AutoCloseable {
     } else {
       context.collateralDirectory(o.dataDir().resolve("intel-collateral"));
     }
-    MasterKey master = MasterKey.load(o.dataDir());
-    SqlDatabase database = BrokerStore.database(o.dataDir());
-    BrokerStore store = BrokerStore.open(database, master, o.clock());
+    // Before the database is opened: a second broker on this directory refuses here, in one line.
+    DataDirectoryLock dirLock = DataDirectoryLock.acquire(o.dataDir());
+    SqlDatabase database;
+    BrokerStore store;
+    try {
+      MasterKey master = MasterKey.load(o.dataDir());
+      database = BrokerStore.database(o.dataDir());
+      store = BrokerStore.open(database, master, o.clock());
+    } catch (IOException | GeneralSecurityException | SQLException | RuntimeException e) {
+      dirLock.close();
+      throw e;
+    }
     BrokerAudit audit = null;
     try {
       ECKey signingKey;
@@ -198,8 +210,8 @@ public final class Broker implements AutoCloseable {
       URI uri = URI.create((tls ? "https" : "http") + "://" + host + ":" + port);
 
       EarTokens tokens = new EarTokens(signingKey, uri.toString(), o.clock(), o.tokenLifetime());
-      ReferenceValueStore referenceValues = new ReferenceValueStore(store, o.clock());
-      ReleasePolicies policies = new ReleasePolicies(store, referenceValues);
+      ReferenceValueStore referenceValues = new ReferenceValueStore(store, o.clock(), audit);
+      ReleasePolicies policies = new ReleasePolicies(store, referenceValues, audit);
       Map<String, String> unreleasable = policies.unreleasable();
       Sessions sessions = new Sessions(o.clock(), o.sessionTimeout(), 100_000);
       KbsService kbs = new KbsService(sessions, families, context.build(), tokens, policies, store, audit, o.allowSimulated());
@@ -218,12 +230,13 @@ public final class Broker implements AutoCloseable {
           + (o.policies().isEmpty() ? "" : " policy=" + String.join(",", new java.util.TreeSet<>(o.policies().keySet())))
           + (o.requireCrl() ? " require-crl" : "")
           + (unreleasable.isEmpty() ? "" : " unpinned=" + String.join(",", unreleasable.keySet())));
-      return new Broker(server, executor, janitor, store, audit, uri, unreleasable);
+      return new Broker(server, executor, janitor, store, audit, uri, unreleasable, dirLock);
     } catch (IOException | GeneralSecurityException | SQLException | RuntimeException e) {
       if (audit != null) {
         audit.close();
       }
       store.close();
+      dirLock.close();
       throw e;
     }
   }
@@ -251,5 +264,6 @@ public final class Broker implements AutoCloseable {
     } catch (SQLException e) {
       // closing: nothing left to protect
     }
+    dirLock.close();
   }
 }

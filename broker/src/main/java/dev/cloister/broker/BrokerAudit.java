@@ -5,6 +5,8 @@ import dev.cloister.broker.http.AuditRoutes;
 import dev.cloister.broker.http.BrokerHttp;
 import dev.cloister.broker.kbs.AuditSink;
 import dev.cloister.broker.kbs.KbsProblem;
+import dev.cloister.broker.store.AuditUnavailableException;
+import dev.cloister.broker.store.AuditedChanges;
 import dev.cloister.broker.store.BrokerStore;
 import dev.cloister.ledger.AuditEntry;
 import dev.cloister.ledger.AuditEvent;
@@ -29,11 +31,12 @@ import java.util.HexFormat;
 
 /**
  * The broker's side of the audit log: every protocol decision and admin change becomes an entry,
- * and an append that fails stops the operation (an unlogged release never happens). The
+ * and an append that fails stops the operation (an unlogged release never happens); an admin
+ * change commits in the entry's transaction ({@link AuditedChanges}). The
  * checkpoint key (Ed25519) is sealed in the database; its verifier key is written to
  * {@code DIR/audit.vkey} at init for auditors to pin.
  */
-final class BrokerAudit implements AuditSink, BrokerHttp.AdminEvents, AuditRoutes, AutoCloseable {
+final class BrokerAudit implements AuditSink, BrokerHttp.AdminEvents, AuditedChanges, AuditRoutes, AutoCloseable {
   static final String KEY_SETTING = "audit_signing_key_pkcs8";
   static final String PUB_SETTING = "audit_public_key_spki";
   static final String ID_SETTING = "broker_id";
@@ -73,11 +76,29 @@ final class BrokerAudit implements AuditSink, BrokerHttp.AdminEvents, AuditRoute
   }
 
   private void append(AuditEvent e) {
+    commit(e, c -> true);
+  }
+
+  private boolean commit(AuditEvent e, AuditLog.Change change) {
     try {
-      log.append(e);
+      return log.append(e, change).isPresent();
     } catch (SQLException ex) {
-      throw new IllegalStateException("audit log unavailable", ex);
+      throw new AuditUnavailableException(unavailable(ex), ex);
     }
+  }
+
+  /** The operator's sentence for a failed append; SQLite's message names the cause (e.g. SQLITE_FULL), never data. */
+  static String unavailable(SQLException ex) {
+    String cause = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
+    boolean full = cause.contains("SQLITE_FULL") || cause.contains("disk is full") || "53100".equals(ex.getSQLState());
+    return "the audit log cannot be written" + (full ? " because the database or its disk is full" : "")
+        + ", so nothing was changed or released (" + cause + "); the broker retries on the next request"
+        + (full ? " and recovers by itself once space is freed" : "");
+  }
+
+  @Override
+  public boolean commit(String action, String target, AuditLog.Change change) {
+    return commit(new AuditEvent.AdminChange(action, target), change);
   }
 
   @Override

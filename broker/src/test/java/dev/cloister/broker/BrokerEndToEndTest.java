@@ -451,6 +451,9 @@ class BrokerEndToEndTest {
       List<String> stored = new ArrayList<>();
       names.forEach(n -> stored.add(n.asText()));
       assertThat(stored).containsAll(acknowledged);
+      // No change without its entry (issue 13 item 2): each stored resource, acknowledged or not, has its resource.put.
+      String entries = get(b.uri(), a, "/kbs/v0/audit/entries").body();
+      assertThat(stored).allSatisfy(name -> assertThat(entries).contains("\"action\":\"resource.put\",\"target\":\"" + name + "\""));
     }
   }
 

@@ -130,4 +130,28 @@ class PostgresBrokerTest {
     assertThatThrownBy(() -> LedgerVerifier.verifyDatabase(BrokerStore.database(dir), vkey, Optional.empty()))
         .isInstanceOf(LedgerTamperedException.class);
   }
+
+  /** Issue 13 item 5 for PostgreSQL: a second data directory naming the same database refuses while the first broker runs. */
+  @Test
+  void aSecondBrokerOnTheSameDatabaseRefuses(@TempDir Path tmp) throws Exception {
+    String url = freshDatabase();
+    Path dir = tmp.resolve("broker");
+    BrokerInit.init(dir, Clock.systemUTC(), Optional.of(url));
+    Path copy = Files.createDirectories(tmp.resolve("copy"));
+    try (var files = Files.list(dir)) {
+      for (Path f : files.filter(Files::isRegularFile).toList()) {
+        Files.copy(f, copy.resolve(f.getFileName()));
+      }
+    }
+    try (Broker first = Broker.start(Broker.Options.loopback(dir, 0))) {
+      assertThatThrownBy(() -> Broker.start(Broker.Options.loopback(copy, 0)))
+          .isInstanceOf(dev.cloister.broker.store.DataDirectoryInUseException.class)
+          .hasMessageStartingWith("another broker already serves the database " + BrokerStore.database(dir))
+          .hasMessageContaining("PostgreSQL advisory lock " + dev.cloister.broker.store.DataDirectoryLock.POSTGRES_KEY);
+      assertThat(first.uri()).isNotNull();
+    }
+    try (Broker second = Broker.start(Broker.Options.loopback(copy, 0))) {
+      assertThat(second.uri()).isNotNull();
+    }
+  }
 }

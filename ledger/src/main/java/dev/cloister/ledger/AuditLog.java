@@ -22,7 +22,8 @@ import java.util.Objects;
  */
 public final class AuditLog implements AutoCloseable {
   static final int SCHEMA_VERSION = 1;
-  private final Connection db;
+  private final SqlDatabase database;
+  private Connection db;
   private final String origin;
   private final KeyPair key;
   private final Clock clock;
@@ -31,7 +32,8 @@ public final class AuditLog implements AutoCloseable {
   private Merkle.Accumulator tree = new Merkle.Accumulator();
   private Checkpoint latest;
 
-  private AuditLog(Connection db, String origin, KeyPair key, Clock clock, boolean simulatedAllowed) {
+  private AuditLog(SqlDatabase database, Connection db, String origin, KeyPair key, Clock clock, boolean simulatedAllowed) {
+    this.database = database;
     this.db = db;
     this.origin = origin;
     this.key = key;
@@ -68,7 +70,7 @@ public final class AuditLog implements AutoCloseable {
           s.execute("INSERT INTO ledger_schema (version) VALUES (1)");
         }
       }
-      AuditLog log = new AuditLog(c, origin, key, Objects.requireNonNull(clock), simulatedAllowed);
+      AuditLog log = new AuditLog(database, c, origin, key, Objects.requireNonNull(clock), simulatedAllowed);
       log.load();
       return log;
     } catch (SQLException | LedgerTamperedException | RuntimeException e) {
@@ -125,8 +127,29 @@ public final class AuditLog implements AutoCloseable {
     return new Stored(entries, checkpoints);
   }
 
+  /**
+   * A change to other tables of the same database that must commit together with its audit entry.
+   * Runs inside the append's transaction on the log's connection.
+   */
+  @FunctionalInterface
+  public interface Change {
+    /** Applies the change; false means there was nothing to change, and nothing (not even the entry) is written. */
+    boolean apply(Connection c) throws SQLException;
+  }
+
   /** Appends an event durably and signs the new tree head; returns the entry. */
   public synchronized AuditEntry append(AuditEvent event) throws SQLException {
+    return append(event, c -> true).orElseThrow();
+  }
+
+  /**
+   * Applies a change and appends the event recording it, with its checkpoint, in one transaction:
+   * either all three are stored or none is (a failed write, e.g. {@code SQLITE_FULL}, leaves the
+   * log and the change exactly as before, and the next append works once the cause is gone).
+   *
+   * @return the entry, or empty when the change reported there was nothing to change
+   */
+  public synchronized java.util.Optional<AuditEntry> append(AuditEvent event, Change change) throws SQLException {
     AuditEntry entry = new AuditEntry(tree.size(), clock.instant(), event.type(), simulatedAllowed, event.fields());
     byte[] body = entry.canonical();
     byte[] leaf = Merkle.leafHash(body);
@@ -138,28 +161,96 @@ public final class AuditLog implements AutoCloseable {
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("cannot sign a checkpoint", e);
     }
+    Connection db = connection();
     boolean committed = false;
-    db.setAutoCommit(false);
-    try (PreparedStatement pe = db.prepareStatement("INSERT INTO ledger_entries (idx, body) VALUES (?, ?)");
-        PreparedStatement pc = db.prepareStatement("INSERT INTO ledger_checkpoints (size, note) VALUES (?, ?)")) {
-      pe.setLong(1, entry.index());
-      pe.setBytes(2, body);
-      pe.executeUpdate();
-      pc.setLong(1, cp.size());
-      pc.setString(2, cp.note());
-      pc.executeUpdate();
+    try {
+      db.setAutoCommit(false);
+      if (!change.apply(db)) {
+        db.rollback();
+        db.setAutoCommit(true);
+        return java.util.Optional.empty();
+      }
+      try (PreparedStatement pe = db.prepareStatement("INSERT INTO ledger_entries (idx, body) VALUES (?, ?)");
+          PreparedStatement pc = db.prepareStatement("INSERT INTO ledger_checkpoints (size, note) VALUES (?, ?)")) {
+        pe.setLong(1, entry.index());
+        pe.setBytes(2, body);
+        pe.executeUpdate();
+        pc.setLong(1, cp.size());
+        pc.setString(2, cp.note());
+        pc.executeUpdate();
+      }
       db.commit();
       committed = true;
-    } finally {
-      if (!committed) {
-        db.rollback();
-      }
       db.setAutoCommit(true);
+    } catch (SQLException | RuntimeException e) {
+      if (!committed) {
+        // SQLite may already have rolled the transaction back itself (SQLITE_FULL does), so the
+        // connection's state is unknown: replace it rather than trust a rollback that can fail
+        // with "no transaction is active" and leave the connection outside autocommit.
+        reconnect(e);
+      }
+      throw e;
     }
     tree = next;
     leafHashes.add(leaf);
     latest = cp;
-    return entry;
+    return java.util.Optional.of(entry);
+  }
+
+  /**
+   * After a failed transaction: rolls back what may remain, continues on a fresh connection and
+   * reloads the tree from what is stored, so memory never disagrees with the database (a commit
+   * that failed on the wire may still have landed, on PostgreSQL).
+   */
+  private void reconnect(Exception cause) {
+    try {
+      db.rollback();
+    } catch (SQLException e) {
+      cause.addSuppressed(e);
+    }
+    try {
+      db.close();
+    } catch (SQLException e) {
+      cause.addSuppressed(e);
+    }
+    db = null;
+    try {
+      db = database.connect();
+      leafHashes.clear();
+      tree = new Merkle.Accumulator();
+      load();
+    } catch (SQLException | LedgerTamperedException e) {
+      // Still unavailable: the next append reconnects and reloads again.
+      cause.addSuppressed(e);
+      closeQuietly();
+    }
+  }
+
+  private void closeQuietly() {
+    if (db != null) {
+      try {
+        db.close();
+      } catch (SQLException e) {
+        // already failing: nothing more to protect
+      }
+      db = null;
+    }
+  }
+
+  private Connection connection() throws SQLException {
+    if (db == null) {
+      Connection c = database.connect();
+      db = c;
+      try {
+        leafHashes.clear();
+        tree = new Merkle.Accumulator();
+        load();
+      } catch (SQLException | LedgerTamperedException e) {
+        closeQuietly();
+        throw new SQLException("the audit log cannot be reloaded: " + e.getMessage(), e);
+      }
+    }
+    return db;
   }
 
   public synchronized long size() {
@@ -182,7 +273,7 @@ public final class AuditLog implements AutoCloseable {
   /** Entries {@code [from, to)}. */
   public synchronized List<AuditEntry> entries(long from, long to) throws SQLException, LedgerTamperedException {
     List<AuditEntry> out = new ArrayList<>();
-    try (PreparedStatement p = db.prepareStatement("SELECT body FROM ledger_entries WHERE idx >= ? AND idx < ? ORDER BY idx")) {
+    try (PreparedStatement p = connection().prepareStatement("SELECT body FROM ledger_entries WHERE idx >= ? AND idx < ? ORDER BY idx")) {
       p.setLong(1, from);
       p.setLong(2, to);
       try (ResultSet r = p.executeQuery()) {
@@ -196,7 +287,7 @@ public final class AuditLog implements AutoCloseable {
 
   /** Every stored checkpoint note, oldest first. */
   public synchronized List<String> checkpoints() throws SQLException {
-    return read(db).checkpoints();
+    return read(connection()).checkpoints();
   }
 
   public synchronized List<byte[]> inclusionProof(int index, int size) {
@@ -209,10 +300,6 @@ public final class AuditLog implements AutoCloseable {
 
   @Override
   public synchronized void close() {
-    try {
-      db.close();
-    } catch (SQLException e) {
-      // closing: nothing left to protect
-    }
+    closeQuietly();
   }
 }

@@ -9,6 +9,8 @@ import dev.cloister.broker.release.ReferenceValueStore;
 import dev.cloister.broker.release.ReleasePolicies;
 import dev.cloister.broker.release.WorkloadPins;
 import dev.cloister.broker.store.ResourcePath;
+import dev.cloister.broker.store.AuditUnavailableException;
+import dev.cloister.broker.store.AuditedChanges;
 import dev.cloister.broker.store.BrokerStore;
 import dev.cloister.broker.token.EarTokens;
 import io.micrometer.core.instrument.Counter;
@@ -50,8 +52,8 @@ public final class BrokerHttp {
   private final boolean secureCookies;
   private final long sessionSeconds;
 
-  /** Records admin changes in the audit log. */
-  public interface AdminEvents {
+  /** Records admin events in the audit log, and commits admin changes with theirs. */
+  public interface AdminEvents extends AuditedChanges {
     void adminChange(String action, String target);
   }
 
@@ -96,10 +98,9 @@ public final class BrokerHttp {
         route = "resource_delete";
         admin(ex);
         ResourcePath revoked = parsePath(path.substring("/kbs/v0/resource/".length()));
-        if (!store.deleteResource(revoked)) {
+        if (!adminEvents.commit("resource.delete", revoked.toString(), BrokerStore.resourceDelete(revoked))) {
           throw KbsProblem.notFound("no resource " + revoked);
         }
-        adminEvents.adminChange("resource.delete", revoked.toString());
         Exchange.json(ex, 200, Map.of("deleted", revoked.toString()));
       } else if (path.equals("/kbs/v0/resources") && method.equals("GET")) {
         route = "resources";
@@ -118,7 +119,6 @@ public final class BrokerHttp {
         admin(ex);
         try {
           String kid = referenceValues.trust(new String(Exchange.body(ex, MAX_SMALL_BODY), StandardCharsets.UTF_8));
-          adminEvents.adminChange("pipeline_key.trust", kid);
           Exchange.json(ex, 200, Map.of("trusted", kid));
         } catch (dev.cloister.attestation.refvalue.ReferenceValueException e) {
           throw KbsProblem.badRequest(e.getMessage());
@@ -128,7 +128,6 @@ public final class BrokerHttp {
         admin(ex);
         try {
           var rv = referenceValues.publish(new String(Exchange.body(ex, MAX_SMALL_BODY), StandardCharsets.UTF_8));
-          adminEvents.adminChange("reference_value.publish", rv.name() + " " + rv.version() + " " + rv.measurement());
           Exchange.json(ex, 200, Map.of("name", rv.name(), "version", rv.version(), "measurement", rv.measurement()));
         } catch (dev.cloister.attestation.refvalue.ReferenceValueException e) {
           adminEvents.adminChange("reference_value.refused", e.getMessage());
@@ -165,6 +164,11 @@ public final class BrokerHttp {
     } catch (KbsProblem p) {
       Counter.builder("kbs_refusals_total").tag("route", route).tag("status", String.valueOf(p.status())).register(metrics).increment();
       Exchange.problem(ex, p);
+    } catch (AuditUnavailableException e) {
+      // Refuse, keep serving: the operator reads why (a full disk, say) and the client may retry.
+      System.err.println("cloister broker: " + e.getMessage());
+      Counter.builder("kbs_refusals_total").tag("route", route).tag("status", "503").register(metrics).increment();
+      Exchange.problem(ex, new KbsProblem(503, "audit-unavailable", e.getMessage()));
     } catch (SQLException | GeneralSecurityException | RuntimeException e) {
       // Never echo internals; the log of the server operator gets the class only.
       Exchange.problem(ex, new KbsProblem(500, "internal-error", "internal error (" + e.getClass().getSimpleName() + ")"));
@@ -211,11 +215,10 @@ public final class BrokerHttp {
       if (secret.length == 0) {
         throw KbsProblem.badRequest("resource body is empty");
       }
-      store.putResource(path, secret);
+      adminEvents.commit("resource.put", path.toString(), store.resourcePut(path, secret));
     } finally {
       java.util.Arrays.fill(secret, (byte) 0);
     }
-    adminEvents.adminChange("resource.put", path.toString());
     Exchange.json(ex, 200, Map.of("resource", path.toString()));
   }
 
@@ -257,7 +260,6 @@ public final class BrokerHttp {
     } catch (IllegalArgumentException e) {
       throw KbsProblem.badRequest("scope: " + e.getMessage());
     }
-    adminEvents.adminChange("policy.set", scope);
     Exchange.json(ex, 200, policyJson(set));
   }
 

@@ -121,7 +121,7 @@ public final class KbsService {
         // The session's digest is an input of the evaluation: the family binds it where its evidence carries it.
         result = family.evaluate(new Evidence.Json(primary), context.withSessionBinding(expected)).appraisal().orElseThrow();
       } catch (AttestationException e) {
-        audit.attestation(session.id(), session.tee(), "unknown", "contraindicated", "", "", e.getMessage());
+        audit.attestation(subject(session.id()), session.tee(), "unknown", "contraindicated", "", "", e.getMessage());
         throw KbsProblem.unauthenticated("attestation-failed", e.getMessage());
       }
       String measurement = String.valueOf(result.claims().getOrDefault("measurement", ""));
@@ -131,7 +131,7 @@ public final class KbsService {
       if (!(result.claims().get(binding.claim()) instanceof String rd)
           || !MessageDigest.isEqual(rd.getBytes(java.nio.charset.StandardCharsets.US_ASCII),
               HexFormat.of().formatHex(expected).getBytes(java.nio.charset.StandardCharsets.US_ASCII))) {
-        audit.attestation(session.id(), session.tee(), platform, result.status().label(), measurement, claimsDigest(result),
+        audit.attestation(subject(session.id()), session.tee(), platform, result.status().label(), measurement, claimsDigest(result),
             reason.isEmpty() ? binding.claim() + ": does not bind the session" : reason);
         throw KbsProblem.unauthenticated("binding-failed", binding.claim() + " does not bind this session's nonce and TEE key");
       }
@@ -142,12 +142,12 @@ public final class KbsService {
       claims.put("runtime_data_claims", runtimeClaims);
       String token = tokens.issue(new EarTokens.Appraisal(
           result.status(), "cloister:" + session.tee() + "-default", claims, teeKey.toPublicJWK().toJSONObject(), nonce, simulatedAllowed));
-      audit.attestation(session.id(), session.tee(), platform, result.status().label(), measurement, claimsDigest(result), reason);
+      audit.attestation(subject(session.id()), session.tee(), platform, result.status().label(), measurement, claimsDigest(result), reason);
       sessions.attested(session.id(), token);
       return token;
     } catch (KbsProblem p) {
       if (!p.type().equals("attestation-failed") && !p.type().equals("binding-failed")) {
-        audit.attestation(session.id(), session.tee(), "unknown", "contraindicated", "", "", p.getMessage());
+        audit.attestation(subject(session.id()), session.tee(), "unknown", "contraindicated", "", "", p.getMessage());
       }
       throw p;
     }
@@ -158,7 +158,7 @@ public final class KbsService {
    * then the release policy, then existence. Returns the flattened JWE.
    */
   public Map<String, String> resource(String sessionId, String bearer, String path) throws KbsProblem {
-    String subject = sessionId != null ? sessionId : "bearer";
+    String subject = sessionId != null ? subject(sessionId) : "bearer";
     String token;
     if (bearer != null) {
       token = bearer;
@@ -186,6 +186,13 @@ public final class KbsService {
     }
     if (bearer != null) {
       subject = "token:" + claims.getJWTID();
+    }
+    // A token outlives the setting it was issued under: one issued while the simulated platform was
+    // trusted (or for simulated evidence) releases nothing once this broker no longer trusts it.
+    if (!simulatedAllowed && issuedUnderSimulation(claims)) {
+      String why = "the token was issued while the broker allowed the simulated platform, which it no longer does";
+      audit.denied(subject, path, 401, why);
+      throw KbsProblem.unauthenticated("token-invalid", why);
     }
     ResourcePath resource;
     try {
@@ -220,6 +227,29 @@ public final class KbsService {
       if (secret != null) {
         Arrays.fill(secret, (byte) 0);
       }
+    }
+  }
+
+  /** True if the token says simulation was allowed, or its appraised evidence came from the simulated platform. */
+  private static boolean issuedUnderSimulation(JWTClaimsSet claims) {
+    if (!Boolean.FALSE.equals(claims.getClaim("cloister.simulated-allowed"))) {
+      return true; // true, or absent or not a boolean: fail closed
+    }
+    Object submods = claims.getClaim("submods");
+    return submods instanceof Map<?, ?> s && s.get(EarTokens.SUBMOD) instanceof Map<?, ?> m
+        && m.get("ear.veraison.annotated-evidence") instanceof Map<?, ?> ev && "simulated".equals(ev.get("platform"));
+  }
+
+  /**
+   * How the log names a session: a digest of its cookie, never the cookie itself, which is a
+   * credential (and a client may send any secret in its place). Entries of one session still share it.
+   */
+  static String subject(String sessionId) {
+    try {
+      byte[] d = MessageDigest.getInstance("SHA-256").digest(sessionId.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return "session-sha256:" + HexFormat.of().formatHex(d, 0, 16);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
     }
   }
 

@@ -4,6 +4,7 @@ import com.nimbusds.jose.jwk.ECKey;
 import dev.cloister.attestation.refvalue.ReferenceValue;
 import dev.cloister.attestation.refvalue.ReferenceValueException;
 import dev.cloister.attestation.refvalue.SignedReferenceValues;
+import dev.cloister.broker.store.AuditedChanges;
 import dev.cloister.broker.store.BrokerStore;
 import java.sql.SQLException;
 import java.text.ParseException;
@@ -22,13 +23,15 @@ import java.util.Map;
 public final class ReferenceValueStore {
   private final BrokerStore store;
   private final Clock clock;
+  private final AuditedChanges changes;
 
-  public ReferenceValueStore(BrokerStore store, Clock clock) {
+  public ReferenceValueStore(BrokerStore store, Clock clock, AuditedChanges changes) {
     this.store = store;
+    this.changes = changes;
     this.clock = clock;
   }
 
-  /** Trusts a pipeline's P-256 public key (JWK with a key ID). */
+  /** Trusts a pipeline's P-256 public key (JWK with a key ID), with its audit entry. */
   public String trust(String publicJwk) throws SQLException, ReferenceValueException {
     ECKey key;
     try {
@@ -39,7 +42,7 @@ public final class ReferenceValueStore {
     if (key.isPrivate() || key.getKeyID() == null) {
       throw new ReferenceValueException("a pipeline key must be a public JWK with a kid");
     }
-    store.putPipelineKey(key.getKeyID(), key.toPublicJWK().toJSONString());
+    changes.commit("pipeline_key.trust", key.getKeyID(), BrokerStore.pipelineKeyPut(key.getKeyID(), key.toPublicJWK().toJSONString()));
     return key.getKeyID();
   }
 
@@ -55,10 +58,11 @@ public final class ReferenceValueStore {
     return keys;
   }
 
-  /** Verifies and stores a signed reference value; unsigned or untrusted values are refused. */
+  /** Verifies and stores a signed reference value, with its audit entry; unsigned or untrusted values are refused. */
   public ReferenceValue publish(String document) throws SQLException, ReferenceValueException {
     ReferenceValue rv = SignedReferenceValues.verify(document, trusted(), clock.instant());
-    store.putReferenceValue(rv.name(), rv.version(), document.strip());
+    changes.commit("reference_value.publish", rv.name() + " " + rv.version() + " " + rv.measurement(),
+        BrokerStore.referenceValuePut(rv.name(), rv.version(), document.strip()));
     return rv;
   }
 

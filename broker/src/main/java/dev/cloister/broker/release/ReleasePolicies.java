@@ -2,6 +2,7 @@ package dev.cloister.broker.release;
 
 import dev.cloister.attestation.cel.CelExpression;
 import dev.cloister.attestation.cel.CelPolicyException;
+import dev.cloister.broker.store.AuditedChanges;
 import dev.cloister.broker.store.BrokerStore;
 import dev.cloister.broker.store.ResourcePath;
 import dev.cloister.broker.token.EarTokens;
@@ -33,10 +34,12 @@ public final class ReleasePolicies {
 
   private final BrokerStore store;
   private final ReferenceValueStore referenceValues;
+  private final AuditedChanges changes;
   private final Map<String, Optional<CelExpression>> cache = new ConcurrentHashMap<>();
 
-  public ReleasePolicies(BrokerStore store, ReferenceValueStore referenceValues) {
+  public ReleasePolicies(BrokerStore store, ReferenceValueStore referenceValues, AuditedChanges changes) {
     this.store = store;
+    this.changes = changes;
     this.referenceValues = referenceValues;
   }
 
@@ -52,11 +55,11 @@ public final class ReleasePolicies {
    */
   public record Effective(String scope, String policy, Optional<String> pinnedFamilies) {}
 
-  /** Checks and stores a policy for a scope ({@code *}, {@code repo}, or {@code repo/type/tag}); returns how it pins. */
+  /** Checks and stores a policy, with its audit entry, for a scope ({@code *}, {@code repo}, or {@code repo/type/tag}); returns how it pins. */
   public Effective set(String scope, String expression) throws CelPolicyException, SQLException {
     validateScope(scope);
     CelExpression compiled = CelExpression.compile(expression, MAPS, STRINGS);
-    store.putPolicy(scope, expression);
+    changes.commit("policy.set", scope, store.policyPut(scope, expression));
     cache.put(scope, Optional.of(compiled));
     return new Effective(scope, expression, WorkloadPins.pinnedFamilies(compiled.pins()));
   }

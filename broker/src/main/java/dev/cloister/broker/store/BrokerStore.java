@@ -1,5 +1,6 @@
 package dev.cloister.broker.store;
 
+import dev.cloister.ledger.AuditLog;
 import dev.cloister.ledger.SqlDatabase;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -18,7 +19,9 @@ import java.util.Optional;
  * The broker's tables (settings, resources, release policies) under a numbered schema, in SQLite
  * ({@code DIR/broker.db} by default) or PostgreSQL. A write that returned is durable (see
  * {@link SqlDatabase}) and survives {@code kill -9}. Secrets (resources, signing keys) are stored
- * sealed by the {@link MasterKey}; the admin credential only as its SHA-256.
+ * sealed by the {@link MasterKey}; the admin credential only as its SHA-256. Admin changes are not
+ * written here but returned as {@link AuditLog.Change}s, which the audit log commits in the same
+ * transaction as their entry, so no change is ever in effect without its record.
  */
 public final class BrokerStore implements AutoCloseable {
   public static final String DB_FILE = "broker.db";
@@ -47,6 +50,8 @@ public final class BrokerStore implements AutoCloseable {
     Connection c = database.connect();
     BrokerStore store = new BrokerStore(c, master, clock);
     try {
+      // Held by this connection for the store's lifetime: one broker per PostgreSQL database.
+      DataDirectoryLock.acquire(database, c);
       store.migrate(database);
     } catch (SQLException | RuntimeException e) {
       c.close();
@@ -149,15 +154,23 @@ public final class BrokerStore implements AutoCloseable {
 
   // ---- resources ----
 
-  public synchronized void putResource(ResourcePath path, byte[] secret) throws SQLException, GeneralSecurityException {
+  /**
+   * Stores (or replaces) a resource, sealed now; the write runs when the audit log commits it with
+   * its entry (see {@link AuditedChanges}).
+   */
+  public AuditLog.Change resourcePut(ResourcePath path, byte[] secret) throws GeneralSecurityException {
     byte[] sealed = master.seal(secret, "resource:" + path);
-    try (PreparedStatement p = db.prepareStatement("INSERT INTO broker_resources (path, ciphertext, updated_at) VALUES (?, ?, ?) "
-        + "ON CONFLICT (path) DO UPDATE SET ciphertext = excluded.ciphertext, updated_at = excluded.updated_at")) {
-      p.setString(1, path.toString());
-      p.setBytes(2, sealed);
-      p.setString(3, clock.instant().toString());
-      p.executeUpdate();
-    }
+    String at = clock.instant().toString();
+    return c -> {
+      try (PreparedStatement p = c.prepareStatement("INSERT INTO broker_resources (path, ciphertext, updated_at) VALUES (?, ?, ?) "
+          + "ON CONFLICT (path) DO UPDATE SET ciphertext = excluded.ciphertext, updated_at = excluded.updated_at")) {
+        p.setString(1, path.toString());
+        p.setBytes(2, sealed);
+        p.setString(3, at);
+        p.executeUpdate();
+      }
+      return true;
+    };
   }
 
   /** The secret, unsealed; the caller wipes it after use. */
@@ -177,12 +190,14 @@ public final class BrokerStore implements AutoCloseable {
     return Optional.of(master.open(sealed, "resource:" + path));
   }
 
-  /** Removes a resource (the owner revokes it); true if it existed. */
-  public synchronized boolean deleteResource(ResourcePath path) throws SQLException {
-    try (PreparedStatement p = db.prepareStatement("DELETE FROM broker_resources WHERE path = ?")) {
-      p.setString(1, path.toString());
-      return p.executeUpdate() > 0;
-    }
+  /** Removes a resource (the owner revokes it); the change reports false if there was none. */
+  public static AuditLog.Change resourceDelete(ResourcePath path) {
+    return c -> {
+      try (PreparedStatement p = c.prepareStatement("DELETE FROM broker_resources WHERE path = ?")) {
+        p.setString(1, path.toString());
+        return p.executeUpdate() > 0;
+      }
+    };
   }
 
   public List<String> resourceNames() throws SQLException {
@@ -202,13 +217,16 @@ public final class BrokerStore implements AutoCloseable {
 
   // ---- pipeline keys and signed reference values ----
 
-  public synchronized void putPipelineKey(String kid, String publicJwk) throws SQLException {
-    try (PreparedStatement p = db.prepareStatement("INSERT INTO broker_pipeline_keys (kid, jwk) VALUES (?, ?) "
-        + "ON CONFLICT (kid) DO UPDATE SET jwk = excluded.jwk")) {
-      p.setString(1, kid);
-      p.setString(2, publicJwk);
-      p.executeUpdate();
-    }
+  public static AuditLog.Change pipelineKeyPut(String kid, String publicJwk) {
+    return c -> {
+      try (PreparedStatement p = c.prepareStatement("INSERT INTO broker_pipeline_keys (kid, jwk) VALUES (?, ?) "
+          + "ON CONFLICT (kid) DO UPDATE SET jwk = excluded.jwk")) {
+        p.setString(1, kid);
+        p.setString(2, publicJwk);
+        p.executeUpdate();
+      }
+      return true;
+    };
   }
 
   public List<String> pipelineKeys() throws SQLException {
@@ -216,14 +234,17 @@ public final class BrokerStore implements AutoCloseable {
   }
 
   /** Stores a reference value document that the caller has verified. */
-  public synchronized void putReferenceValue(String name, String version, String document) throws SQLException {
-    try (PreparedStatement p = db.prepareStatement("INSERT INTO broker_reference_values (name, version, document) VALUES (?, ?, ?) "
-        + "ON CONFLICT (name, version) DO UPDATE SET document = excluded.document")) {
-      p.setString(1, name);
-      p.setString(2, version);
-      p.setString(3, document);
-      p.executeUpdate();
-    }
+  public static AuditLog.Change referenceValuePut(String name, String version, String document) {
+    return c -> {
+      try (PreparedStatement p = c.prepareStatement("INSERT INTO broker_reference_values (name, version, document) VALUES (?, ?, ?) "
+          + "ON CONFLICT (name, version) DO UPDATE SET document = excluded.document")) {
+        p.setString(1, name);
+        p.setString(2, version);
+        p.setString(3, document);
+        p.executeUpdate();
+      }
+      return true;
+    };
   }
 
   public List<String> referenceValueDocuments() throws SQLException {
@@ -232,14 +253,18 @@ public final class BrokerStore implements AutoCloseable {
 
   // ---- release policies ----
 
-  public synchronized void putPolicy(String scope, String expression) throws SQLException {
-    try (PreparedStatement p = db.prepareStatement("INSERT INTO broker_policies (scope, expression, updated_at) VALUES (?, ?, ?) "
-        + "ON CONFLICT (scope) DO UPDATE SET expression = excluded.expression, updated_at = excluded.updated_at")) {
-      p.setString(1, scope);
-      p.setString(2, expression);
-      p.setString(3, clock.instant().toString());
-      p.executeUpdate();
-    }
+  public AuditLog.Change policyPut(String scope, String expression) {
+    String at = clock.instant().toString();
+    return c -> {
+      try (PreparedStatement p = c.prepareStatement("INSERT INTO broker_policies (scope, expression, updated_at) VALUES (?, ?, ?) "
+          + "ON CONFLICT (scope) DO UPDATE SET expression = excluded.expression, updated_at = excluded.updated_at")) {
+        p.setString(1, scope);
+        p.setString(2, expression);
+        p.setString(3, at);
+        p.executeUpdate();
+      }
+      return true;
+    };
   }
 
   public synchronized Optional<String> policy(String scope) throws SQLException {
