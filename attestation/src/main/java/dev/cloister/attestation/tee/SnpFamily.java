@@ -13,14 +13,20 @@ import dev.cloister.attestation.snp.verify.KdsCache;
 import dev.cloister.attestation.snp.verify.KdsClient;
 import dev.cloister.attestation.snp.verify.SnpEvidence;
 import dev.cloister.attestation.snp.verify.SnpVerifier;
+import dev.cloister.attestation.snp.verify.TrustAnchor;
 import dev.cloister.attestation.snp.verify.VerifiedSnpReport;
 import dev.cloister.attestation.snp.verify.VerifyOptions;
+import dev.cloister.attestation.snp.abi.ProductLine;
+import java.nio.file.Path;
+import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * AMD SEV-SNP: a raw 1184-byte report or Trustee's SNP evidence JSON (for KBS: the JSON object, or a
@@ -28,6 +34,29 @@ import java.util.Optional;
  */
 final class SnpFamily implements TeeFamily {
   private static final int REPORT_SIZE = 0x4A0;
+
+  /** What the verifier's options are made of: a context differing only in its session binding reuses the verifier. */
+  private record VerifierKey(Clock clock, Optional<Path> kdsCache, boolean kdsFetch, List<X509CRL> crls, boolean requireCrl,
+      Optional<ProductLine> product, List<TrustAnchor> simulatedAnchors) {
+    static VerifierKey of(Context c) {
+      return new VerifierKey(c.clock(), c.kdsCache(), c.kdsFetch(), c.crls(), c.requireCrl(), c.product(), c.simulatedAnchors());
+    }
+  }
+
+  // The broker evaluates every KBS attestation with the same options: one verifier keeps its VEK and
+  // chain cache across them (each new verifier re-checks the RSA-PSS chain, the release path's main cost).
+  private final AtomicReference<Map.Entry<VerifierKey, SnpVerifier>> verifier = new AtomicReference<>();
+
+  private SnpVerifier verifier(Context c) {
+    VerifierKey key = VerifierKey.of(c);
+    Map.Entry<VerifierKey, SnpVerifier> last = verifier.get();
+    if (last != null && last.getKey().equals(key)) {
+      return last.getValue();
+    }
+    SnpVerifier v = new SnpVerifier(verifyOptions(c, true));
+    verifier.set(Map.entry(key, v));
+    return v;
+  }
 
   @Override
   public String name() {
@@ -84,7 +113,7 @@ final class SnpFamily implements TeeFamily {
     };
     List<X509Certificate> chain = new ArrayList<>(ev.chain());
     chain.addAll(c.chain());
-    VerifiedSnpReport verified = SnpVerifier.verify(new SnpEvidence(ev.report(), c.vek().or(ev::vek), chain), verifyOptions(c, true));
+    VerifiedSnpReport verified = verifier(c).verify(new SnpEvidence(ev.report(), c.vek().or(ev::vek), chain));
     if (c.verifyOnly()) {
       return new Verdict(format(), verified.checks(), Optional.empty(), SnpClaims.of(verified));
     }
