@@ -48,9 +48,21 @@ public final class Certificates {
     }
   }
 
-  /** The certificate's subject common name (the first CN), or "" when it has none. */
+  /** Stands in for a subject CN that cannot be decoded; it contains no word any verifier looks for in a CN. */
+  public static final String UNDECODABLE_CN = "<undecodable common name>";
+
+  /**
+   * The certificate's subject common name (the first CN), "" when it has none, or {@link
+   * #UNDECODABLE_CN} when its string is malformed (a UTF8String that is not UTF-8, a wrong ASN.1
+   * type). Verifiers read the CN of certificates that arrive inside evidence before their signatures
+   * are checked, so a malformed name must yield a name no check accepts, never an unchecked exception.
+   */
   public static String commonName(X509Certificate c) {
-    RDN[] cn = X500Name.getInstance(c.getSubjectX500Principal().getEncoded()).getRDNs(BCStyle.CN);
-    return cn.length == 0 ? "" : IETFUtils.valueToString(cn[0].getFirst().getValue());
+    try {
+      RDN[] cn = X500Name.getInstance(c.getSubjectX500Principal().getEncoded()).getRDNs(BCStyle.CN);
+      return cn.length == 0 ? "" : IETFUtils.valueToString(cn[0].getFirst().getValue());
+    } catch (IllegalArgumentException | IllegalStateException | ClassCastException e) {
+      return UNDECODABLE_CN;
+    }
   }
 }
