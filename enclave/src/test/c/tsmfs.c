@@ -12,7 +12,8 @@
  *    generation ("%lu\n");
  *  - generation counts writes to inblob and privlevel; a report is generated when outblob or auxblob
  *    is read and none exists for the current generation (the kernel's read_generation cache), so both
- *    blobs come from the same report; reading them before inblob was written is EINVAL;
+ *    blobs come from the same report; a blob is produced at the first read of an open file and the
+ *    following reads continue it (configfs's read buffer); reading before inblob was written is EINVAL;
  *  - a provider failure is EIO on the read (--eio), as sev-guest's report_new returns.
  * What it does not: configfs buffers a binary attribute's writes until close, here each write() is
  * committed at once (a client writes inblob in one call either way); the generation counter does not
@@ -261,7 +262,9 @@ static int fs_read(const char *path, char *buf, size_t size, off_t off, struct f
   }
   if (strcmp(f, "privlevel_floor") == 0) return serve("0\n", 2, buf, size, off);
   if (strcmp(f, "outblob") == 0 || strcmp(f, "auxblob") == 0) {
-    int rc = generate(e);
+    /* configfs fills an open file's buffer at its first read and serves the rest from it: only a read
+       at offset 0 may make a report, later ones continue the blob already made. */
+    int rc = off == 0 || !e->has_report ? generate(e) : 0;
     if (rc) return rc;
     return f[0] == 'o' ? serve(e->outblob, e->outblob_len, buf, size, off) : serve(e->auxblob, e->auxblob_len, buf, size, off);
   }

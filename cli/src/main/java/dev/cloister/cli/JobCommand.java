@@ -9,6 +9,9 @@ import dev.cloister.cleanroom.job.ReceiptVerdict;
 import dev.cloister.cleanroom.job.ReceiptVerifier;
 import dev.cloister.cleanroom.workload.WorkloadBundle;
 import dev.cloister.enclave.Platform;
+import dev.cloister.enclave.Platforms;
+import dev.cloister.enclave.tsm.ConfigfsTsm;
+import dev.cloister.enclave.tsm.TsmPlatform;
 import dev.cloister.enclave.simulated.SimulatedSnpPlatform;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -18,6 +21,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -38,15 +42,21 @@ final class JobCommand implements Runnable {
   @Command(name = "run", mixinStandardHelpOptions = true,
       description = {"Attest to every party's broker with a fresh key per session, receive each data key, decrypt each dataset in memory,",
           "train, seal the model and metrics to each recipient (HPKE), and write an attested receipt.",
-          "--platform simulated launches the simulated SEV-SNP platform with the bundle's measurement and HOST_DATA = contract digest;",
-          "it is the only platform today (real confidential VMs are not supported yet)."},
-      exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:outputs written", "1:refused or failed (party and reason named; nothing written)", "2:usage error"})
+          "--platform auto (the default) uses the TEE this machine is: configfs-tsm with a sev_guest or tdx_guest provider;",
+          "on a machine with none it says so and exits 1. --platform configfs-tsm asks the kernel's configfs-tsm (Linux 6.7+, an SEV-SNP",
+          "or TDX guest) for each report; --platform simulated launches the simulated SEV-SNP platform with the bundle's measurement",
+          "and HOST_DATA = contract digest."},
+      exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:outputs written",
+          "1:refused or failed (party and reason named; nothing written), or no TEE found (--platform auto)", "2:usage error"})
   static final class Run implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Option(names = "--contract", required = true, paramLabel = "F") Path contract;
     @Option(names = "--bundle", required = true, paramLabel = "DIR") Path bundle;
     @Option(names = "--dataset", required = true, paramLabel = "NAME=FILE") List<String> datasets;
-    @Option(names = "--platform", required = true, paramLabel = "simulated") String platform;
+    @Option(names = "--platform", defaultValue = "auto", paramLabel = "auto|configfs-tsm|simulated",
+        description = "The TEE to attest with (default: ${DEFAULT-VALUE}, the one this machine has).") String platform;
+    @Option(names = "--tsm-root", paramLabel = "DIR", defaultValue = ConfigfsTsm.DEFAULT_ROOT,
+        description = "configfs-tsm's report directory (default: ${DEFAULT-VALUE}).") Path tsmRoot;
     @Option(names = "--platform-dir", paramLabel = "DIR", description = "Simulated platform state (default: $CLOISTER_HOME/simulated-platform).") Path platformDir;
     @Option(names = "--out", required = true, paramLabel = "DIR") Path out;
 
@@ -61,11 +71,37 @@ final class JobCommand implements Runnable {
         }
         files.put(kv[0], Path.of(kv[1]));
       }
-      Platform tee = switch (platform) {
-        case "simulated" -> SimulatedSnpPlatform.openOrCreate(platformDir != null ? platformDir : SimulatedPlatformDir.defaultDir(), Clock.systemUTC())
-            .launched(WorkloadBundle.measure(bundle).measurement(), Octets.copyOf(signed.contract().digest()));
-        default -> throw new UsageException("--platform must be simulated (the only platform the job runs on today)");
-      };
+      if (platformDir != null && !platform.equals("simulated")) {
+        throw new UsageException("--platform-dir goes with --platform simulated");
+      }
+      Platform tee;
+      try {
+        tee = switch (platform) {
+          case "simulated" -> SimulatedSnpPlatform.openOrCreate(platformDir != null ? platformDir : SimulatedPlatformDir.defaultDir(), Clock.systemUTC())
+              .launched(WorkloadBundle.measure(bundle).measurement(), Octets.copyOf(signed.contract().digest()));
+          case "configfs-tsm" -> TsmPlatform.open(new ConfigfsTsm(tsmRoot));
+          case "auto" -> {
+            List<Platforms.Probe> probes = Platforms.probes(tsmRoot);
+            Optional<Platforms.Probe> found = Platforms.detect(probes);
+            if (found.isEmpty()) {
+              spec.commandLine().getErr().println("cloister: " + Platforms.noneFound(probes));
+              yield null;
+            }
+            spec.commandLine().getErr().println("platform: " + found.get().name() + " at " + found.get().where());
+            yield found.get().opener().open();
+          }
+          default -> throw new UsageException("--platform must be auto, configfs-tsm or simulated");
+        };
+      } catch (UsageException e) {
+        throw e;
+      } catch (Exception e) {
+        // TsmException and MalformedEvidenceException name the file or field; any opener's failure is a refusal, not a trace.
+        spec.commandLine().getErr().println("cloister: job refused: platform " + platform + ": " + e.getMessage());
+        return ExitCodes.REJECTED;
+      }
+      if (tee == null) {
+        return ExitCodes.REJECTED;
+      }
       try {
         ConfidentialJob.Outcome o = ConfidentialJob.run(new ConfidentialJob.Inputs(signed, bundle, files, tee, out),
             m -> spec.commandLine().getErr().println(m));

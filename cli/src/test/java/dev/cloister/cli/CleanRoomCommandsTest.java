@@ -113,11 +113,11 @@ class CleanRoomCommandsTest {
       assertThat(bad.exit()).isEqualTo(1);
       assertThat(bad.err()).contains("st-mary").contains("HTTP 403");
       assertThat(tmp.resolve("out2")).doesNotExist();
-      // Only the simulated platform exists today; a real one named is a usage error, not a promise.
+      // A platform Cloister has no attester for is a usage error, not a promise.
       CliRunner real = CliRunner.run("job", "run", "--contract", contract.toString(), "--bundle", bundle.toString(), "--platform", "sev-guest",
           "--out", tmp.resolve("o3").toString(), "--dataset", "x=y");
       assertThat(real.exit()).isEqualTo(2);
-      assertThat(real.err()).contains("--platform must be simulated (the only platform the job runs on today)");
+      assertThat(real.err()).contains("--platform must be auto, configfs-tsm or simulated");
     } finally {
       brokers.forEach(Broker::close);
     }
