@@ -132,6 +132,6 @@ class JobRunConfigfsTsmTest {
   /** The key releases the broker's audit log records. */
   static long releases(URI broker, String admin) throws Exception {
     return new AdminClient(broker, admin).get("/kbs/v0/audit/entries").lines()
-        .filter(l -> JSON.readTree(l).path("type").asText().equals("key_released")).count();
+        .filter(l -> l.contains("\"type\":\"key_released\"")).count(); // entries are RFC 8785 JSON: no spaces
   }
 }
