@@ -74,31 +74,22 @@ final class JobCommand implements Runnable {
       if (platformDir != null && !platform.equals("simulated")) {
         throw new UsageException("--platform-dir goes with --platform simulated");
       }
-      Platform tee;
-      try {
-        tee = switch (platform) {
-          case "simulated" -> SimulatedSnpPlatform.openOrCreate(platformDir != null ? platformDir : SimulatedPlatformDir.defaultDir(), Clock.systemUTC())
-              .launched(WorkloadBundle.measure(bundle).measurement(), Octets.copyOf(signed.contract().digest()));
-          case "configfs-tsm" -> TsmPlatform.open(new ConfigfsTsm(tsmRoot));
-          case "auto" -> {
-            List<Platforms.Probe> probes = Platforms.probes(tsmRoot);
-            Optional<Platforms.Probe> found = Platforms.detect(probes);
-            if (found.isEmpty()) {
-              spec.commandLine().getErr().println("cloister: " + Platforms.noneFound(probes));
-              yield null;
-            }
-            spec.commandLine().getErr().println("platform: " + found.get().name() + " at " + found.get().where());
-            yield found.get().opener().open();
+      Platform tee = switch (platform) {
+        case "simulated" -> SimulatedSnpPlatform.openOrCreate(platformDir != null ? platformDir : SimulatedPlatformDir.defaultDir(), Clock.systemUTC())
+            .launched(WorkloadBundle.measure(bundle).measurement(), Octets.copyOf(signed.contract().digest()));
+        case "configfs-tsm" -> open(() -> TsmPlatform.open(new ConfigfsTsm(tsmRoot)));
+        case "auto" -> {
+          List<Platforms.Probe> probes = Platforms.probes(tsmRoot);
+          Optional<Platforms.Probe> found = Platforms.detect(probes);
+          if (found.isEmpty()) {
+            spec.commandLine().getErr().println("cloister: " + Platforms.noneFound(probes));
+            yield null;
           }
-          default -> throw new UsageException("--platform must be auto, configfs-tsm or simulated");
-        };
-      } catch (UsageException e) {
-        throw e;
-      } catch (Exception e) {
-        // TsmException and MalformedEvidenceException name the file or field; any opener's failure is a refusal, not a trace.
-        spec.commandLine().getErr().println("cloister: job refused: platform " + platform + ": " + e.getMessage());
-        return ExitCodes.REJECTED;
-      }
+          spec.commandLine().getErr().println("platform: " + found.get().name() + " at " + found.get().where());
+          yield open(found.get().opener());
+        }
+        default -> throw new UsageException("--platform must be auto, configfs-tsm or simulated");
+      };
       if (tee == null) {
         return ExitCodes.REJECTED;
       }
@@ -110,6 +101,19 @@ final class JobCommand implements Runnable {
       } catch (JobException e) {
         spec.commandLine().getErr().println("cloister: job refused: " + e.getMessage());
         return ExitCodes.REJECTED;
+      }
+    }
+
+    /**
+     * Opens a TEE platform; its failure (a TsmException or MalformedEvidenceException naming the file
+     * or field) is printed as the job's refusal and gives null, never a stack trace.
+     */
+    private Platform open(Platforms.Opener opener) {
+      try {
+        return opener.open();
+      } catch (Exception e) {
+        spec.commandLine().getErr().println("cloister: job refused: platform " + platform + ": " + e.getMessage());
+        return null;
       }
     }
   }
