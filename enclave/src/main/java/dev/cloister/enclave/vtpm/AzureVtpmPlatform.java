@@ -198,27 +198,33 @@ public final class AzureVtpmPlatform implements Platform {
       throw new TpmException.Unsuitable("TPM2_ReadPublic", "the key at " + AzureVtpm.AK_HANDLE_HEX
           + " is not the HCL report's HCLAkPub: the report was not made for this TPM");
     }
+    return switch (family) {
+      case SNP -> snpEvidence(hclBytes, quote, vceks.orElseThrow().vcek(hcl.snp()));
+      case TDX -> tdxEvidence(hclBytes, quote, tdQuotes.orElseThrow().tdQuote(hcl.td().toByteArray()));
+    };
+  }
+
+  /** Trustee's az-snp-vtpm evidence, version 2. */
+  static ObjectNode snpEvidence(byte[] hclReport, AzureVtpm.Quote quote, X509Certificate vcek) throws IOException, TpmException {
     ObjectNode out = JSON.createObjectNode();
-    Base64.Encoder b64url = Base64.getUrlEncoder();
-    switch (family) {
-      case SNP -> {
-        out.put("version", 2);
-        out.set("tpm_quote", tpmQuote(quote));
-        out.put("hcl_report", b64url.encodeToString(hclBytes));
-        X509Certificate vcek = vceks.orElseThrow().vcek(hcl.snp());
-        try {
-          out.put("vcek", b64url.encodeToString(vcek.getEncoded()));
-        } catch (CertificateEncodingException e) {
-          throw new IOException("the VCEK cannot be encoded: " + e.getMessage(), e);
-        }
-      }
-      case TDX -> {
-        out.put("version", 1);
-        out.set("tpm_quote", tpmQuote(quote));
-        out.put("hcl_report", b64url.encodeToString(hclBytes));
-        out.put("td_quote", b64url.encodeToString(tdQuotes.orElseThrow().tdQuote(hcl.td().toByteArray())));
-      }
+    out.put("version", 2);
+    out.set("tpm_quote", tpmQuote(quote));
+    out.put("hcl_report", Base64.getUrlEncoder().encodeToString(hclReport));
+    try {
+      out.put("vcek", Base64.getUrlEncoder().encodeToString(vcek.getEncoded()));
+    } catch (CertificateEncodingException e) {
+      throw new IOException("the VCEK cannot be encoded: " + e.getMessage(), e);
     }
+    return out;
+  }
+
+  /** Trustee's az-tdx-vtpm evidence, version 1 (the newest the az-tdx-vtpm verifier reads). */
+  static ObjectNode tdxEvidence(byte[] hclReport, AzureVtpm.Quote quote, byte[] tdQuote) throws TpmException {
+    ObjectNode out = JSON.createObjectNode();
+    out.put("version", 1);
+    out.set("tpm_quote", tpmQuote(quote));
+    out.put("hcl_report", Base64.getUrlEncoder().encodeToString(hclReport));
+    out.put("td_quote", Base64.getUrlEncoder().encodeToString(tdQuote));
     return out;
   }
 
