@@ -16,6 +16,7 @@ import dev.cloister.attestation.tee.Context;
 import dev.cloister.attestation.tee.Evidence;
 import dev.cloister.attestation.tee.TeeFamilies;
 import dev.cloister.attestation.tee.Verdict;
+import dev.cloister.attestation.testing.Swtpm;
 import dev.cloister.attestation.testing.Vectors;
 import dev.cloister.enclave.simulated.SimulatedSnpPlatform;
 import java.nio.ByteBuffer;
@@ -66,19 +67,23 @@ class AzureVtpmPlatformTest {
     swtpm.provisionAk();
   }
 
+  private TpmTransport transport() {
+    return TpmTransport.tcp("127.0.0.1", swtpm.port());
+  }
+
   @AfterEach
   void stop() throws Exception {
     swtpm.close();
   }
 
   private RSAPublicKey ak() throws Exception {
-    return (RSAPublicKey) new AzureVtpm(swtpm.transport()).attestationKey().key();
+    return (RSAPublicKey) new AzureVtpm(transport()).attestationKey().key();
   }
 
   /** Writes the simulated platform's HCL report for swtpm's AK into the NV index; the platform on it. */
   private AzureVtpmPlatform provisioned() throws Exception {
     swtpm.defineAndWrite(AzureVtpm.HCL_REPORT_INDEX, simulated.hclReport(MEASUREMENT, HOST_DATA, ak()));
-    return AzureVtpmPlatform.open(swtpm::transport, PlatformKind.SIMULATED, report -> simulated.vcek(), null);
+    return AzureVtpmPlatform.open(this::transport, PlatformKind.SIMULATED, report -> simulated.vcek(), null);
   }
 
   /** A KBS session's binding, as KbsClient derives the report data and the broker the digest. */
@@ -152,14 +157,14 @@ class AzureVtpmPlatformTest {
   @Test
   void aQuoteOverPcrsExtendedAfterTheReadIsRefused() throws Exception {
     provisioned();
-    Tpm tpm = new Tpm(swtpm.transport());
+    Tpm tpm = new Tpm(transport());
     Session s = session("bm9uY2UtcGNy", 48);
     Tpm.PcrValues before = tpm.pcrRead(Tpm.ALG_SHA256, AzureVtpm.PCRS);
     byte[] event = MessageDigest.getInstance("SHA-256").digest("cloister".getBytes(StandardCharsets.US_ASCII));
     swtpm.extend(23, event);
-    Tpm.Quote q = tpm.quote(AzureVtpm.AK_HANDLE, new AzureVtpm(swtpm.transport()).attestationKey(), s.reportData(), AzureVtpm.PCRS);
+    Tpm.Quote q = tpm.quote(AzureVtpm.AK_HANDLE, new AzureVtpm(transport()).attestationKey(), s.reportData(), AzureVtpm.PCRS);
     List<Octets> stale = before.values().values().stream().map(Octets::copyOf).toList();
-    byte[] hcl = new AzureVtpm(swtpm.transport()).hclReport();
+    byte[] hcl = new AzureVtpm(transport()).hclReport();
     JsonNode evidence = AzureVtpmPlatform.snpEvidence(hcl, new AzureVtpm.Quote(q.attest(), q.signature(), stale), simulated.vcek());
 
     assertThatThrownBy(() -> evaluate(evidence, context(true), s.digest()))
@@ -167,7 +172,7 @@ class AzureVtpmPlatformTest {
         .hasMessage("tpm_quote.pcr_digest: the supplied PCR values do not hash to the quoted digest");
 
     byte[] extended = MessageDigest.getInstance("SHA-256").digest(concat(before.values().get(23), event));
-    AzureVtpm.Quote fresh = new AzureVtpm(swtpm.transport()).quote(s.reportData());
+    AzureVtpm.Quote fresh = new AzureVtpm(transport()).quote(s.reportData());
     assertThat(fresh.pcrs().get(23).toByteArray()).isEqualTo(extended);
     Verdict v = evaluate(AzureVtpmPlatform.snpEvidence(hcl, fresh, simulated.vcek()), context(true), s.digest());
     assertThat(v.status()).isEqualTo(TrustTier.AFFIRMING);
@@ -180,7 +185,7 @@ class AzureVtpmPlatformTest {
     g.initialize(2048);
     RSAPublicKey notTheTpms = (RSAPublicKey) g.generateKeyPair().getPublic();
     swtpm.defineAndWrite(AzureVtpm.HCL_REPORT_INDEX, simulated.hclReport(MEASUREMENT, HOST_DATA, notTheTpms));
-    AzureVtpmPlatform platform = AzureVtpmPlatform.open(swtpm::transport, PlatformKind.SIMULATED, report -> simulated.vcek(), null);
+    AzureVtpmPlatform platform = AzureVtpmPlatform.open(this::transport, PlatformKind.SIMULATED, report -> simulated.vcek(), null);
     assertThatThrownBy(() -> platform.evidence(new byte[48]))
         .isInstanceOf(TpmException.Unsuitable.class)
         .hasMessage("TPM2_ReadPublic the key at 0x81000003 is not the HCL report's HCLAkPub: the report was not made for this TPM");
@@ -188,7 +193,7 @@ class AzureVtpmPlatformTest {
 
   @Test
   void noHclReportMeansNoAzurePlatform() {
-    assertThat(AzureVtpmPlatform.detect(swtpm::transport)).isEmpty();
+    assertThat(AzureVtpmPlatform.detect(this::transport)).isEmpty();
   }
 
   /**
@@ -207,12 +212,12 @@ class AzureVtpmPlatformTest {
     byte[] hcl = tdxHcl(tdReport, ak);
     swtpm.defineAndWrite(AzureVtpm.HCL_REPORT_INDEX, hcl);
     AtomicReference<byte[]> asked = new AtomicReference<>();
-    AzureVtpmPlatform platform = AzureVtpmPlatform.open(swtpm::transport, PlatformKind.HARDWARE, null, r -> {
+    AzureVtpmPlatform platform = AzureVtpmPlatform.open(this::transport, PlatformKind.HARDWARE, null, r -> {
       asked.set(r);
       return tdQuote;
     });
     assertThat(platform.tee()).isEqualTo("az-tdx-vtpm");
-    assertThat(AzureVtpmPlatform.detect(swtpm::transport)).contains(AzureVtpmPlatform.Family.TDX);
+    assertThat(AzureVtpmPlatform.detect(this::transport)).contains(AzureVtpmPlatform.Family.TDX);
     byte[] nonce = session("bm9uY2UtdGR4", 48).reportData();
 
     byte[] json = JSON.writeValueAsBytes(platform.evidence(nonce));

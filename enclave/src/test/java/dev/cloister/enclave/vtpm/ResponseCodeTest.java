@@ -2,6 +2,7 @@ package dev.cloister.enclave.vtpm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.cloister.attestation.testing.Swtpm;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;

@@ -3,6 +3,7 @@ package dev.cloister.enclave.vtpm;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.cloister.attestation.testing.Swtpm;
 import dev.cloister.attestation.testing.Vectors;
 import java.security.interfaces.RSAPublicKey;
 import java.util.Arrays;
@@ -24,7 +25,11 @@ class TpmSwtpmTest {
   @BeforeEach
   void start() throws Exception {
     swtpm = Swtpm.start();
-    tpm = new Tpm(swtpm.transport());
+    tpm = new Tpm(transport());
+  }
+
+  private TpmTransport transport() {
+    return TpmTransport.tcp("127.0.0.1", swtpm.port());
   }
 
   @AfterEach
@@ -55,13 +60,13 @@ class TpmSwtpmTest {
     byte[] stored = Arrays.copyOf(captured, max);
     swtpm.defineAndWrite(AzureVtpm.HCL_REPORT_INDEX, stored);
 
-    assertThat(new AzureVtpm(swtpm.transport()).hclReport()).isEqualTo(stored);
+    assertThat(new AzureVtpm(transport()).hclReport()).isEqualTo(stored);
   }
 
   @Test
   void attestationKeyIsTheOneTpm2ReadpublicShows() throws Exception {
     swtpm.provisionAk();
-    Tpm.KeyPublic ak = new AzureVtpm(swtpm.transport()).attestationKey();
+    Tpm.KeyPublic ak = new AzureVtpm(transport()).attestationKey();
     String shown = swtpm.tool("tpm2_readpublic", "-c", "0x81000003", "-f", "pem", "-o", "/dev/stdout");
     RSAPublicKey key = (RSAPublicKey) ak.key();
     String pem = shown.substring(shown.indexOf("-----BEGIN PUBLIC KEY-----"), shown.indexOf("-----END PUBLIC KEY-----"))
@@ -75,7 +80,7 @@ class TpmSwtpmTest {
 
   @Test
   void anUndefinedHclIndexIsTpmRcHandleOnNvReadPublic() {
-    assertThatThrownBy(() -> new AzureVtpm(swtpm.transport()).hclReport())
+    assertThatThrownBy(() -> new AzureVtpm(transport()).hclReport())
         .isInstanceOfSatisfying(TpmException.Refused.class, e -> {
           assertThat(e.command()).isEqualTo("TPM2_NV_ReadPublic");
           assertThat(e.code().raw()).isEqualTo(0x18B);
@@ -86,7 +91,7 @@ class TpmSwtpmTest {
 
   @Test
   void aMissingAttestationKeyIsTpmRcHandleOnReadPublic() {
-    assertThatThrownBy(() -> new AzureVtpm(swtpm.transport()).quote(new byte[48]))
+    assertThatThrownBy(() -> new AzureVtpm(transport()).quote(new byte[48]))
         .isInstanceOf(TpmException.Refused.class)
         .hasMessage("TPM2_ReadPublic failed: TPM_RC_HANDLE on handle 1 (0x0000018b)");
   }
@@ -97,7 +102,7 @@ class TpmSwtpmTest {
     assertThatThrownBy(() -> tpm.nvRead(Tpm.RH_OWNER, AzureVtpm.HCL_REPORT_INDEX, 64, 0))
         .isInstanceOfSatisfying(TpmException.Refused.class, e -> assertThat(e.code().formatOne()).isFalse())
         .hasMessage("TPM2_NV_Read failed: TPM_RC_NV_UNINITIALIZED (0x0000014a)");
-    assertThatThrownBy(() -> new AzureVtpm(swtpm.transport()).hclReport())
+    assertThatThrownBy(() -> new AzureVtpm(transport()).hclReport())
         .isInstanceOf(TpmException.Unsuitable.class)
         .hasMessage("TPM2_NV_Read of 0x01400001 index has never been written (TPMA_NV_WRITTEN clear)");
   }

@@ -1,4 +1,4 @@
-package dev.cloister.enclave.vtpm;
+package dev.cloister.attestation.testing;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -13,11 +13,11 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A real TPM 2.0 for tests: {@code swtpm socket --tpm2} on two free loopback ports (data P, control
+ * A real TPM 2.0 for tests (the Azure vTPM attester's, in enclave and broker): {@code swtpm socket --tpm2} on two free loopback ports (data P, control
  * P+1, as tpm2-tools' swtpm TCTI expects) with its state in a temp directory, provisioned with
  * tpm2-tools. A missing swtpm or tpm2-tools fails the test, naming scripts/test-deps.sh.
  */
-final class Swtpm implements AutoCloseable {
+public final class Swtpm implements AutoCloseable {
   private final Path dir;
   private final Process process;
   private final int port;
@@ -28,7 +28,7 @@ final class Swtpm implements AutoCloseable {
     this.port = port;
   }
 
-  static Swtpm start() throws IOException, InterruptedException {
+  public static Swtpm start() throws IOException, InterruptedException {
     requireTool("swtpm");
     requireTool("tpm2_createprimary");
     Path dir = Files.createTempDirectory("cloister-swtpm-");
@@ -59,13 +59,13 @@ final class Swtpm implements AutoCloseable {
     throw new IllegalStateException("swtpm did not start on a free loopback port (5 attempts): " + lastLog);
   }
 
-  /** The TCP transport to this TPM's data channel. */
-  TpmTransport transport() {
-    return TpmTransport.tcp("127.0.0.1", port);
+  /** The TPM's data channel on 127.0.0.1 (raw TPM 2.0 commands); its control channel is the next port. */
+  public int port() {
+    return port;
   }
 
   /** Runs a tpm2-tools command against this TPM; its standard output. */
-  String tool(String... command) throws IOException, InterruptedException {
+  public String tool(String... command) throws IOException, InterruptedException {
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(false);
     pb.environment().put("TPM2TOOLS_TCTI", "swtpm:host=127.0.0.1,port=" + port);
     Path err = Files.createTempFile(dir, "tool-", ".err");
@@ -86,7 +86,7 @@ final class Swtpm implements AutoCloseable {
    * An attestation key as Azure's: an RSA-2048 restricted signing key (RSASSA, SHA-256) in the
    * endorsement hierarchy, made persistent at 0x81000003.
    */
-  void provisionAk() throws IOException, InterruptedException {
+  public void provisionAk() throws IOException, InterruptedException {
     Path ctx = dir.resolve("ak.ctx");
     tool("tpm2_createprimary", "-C", "e", "-g", "sha256", "-G", "rsa2048:rsassa-sha256:null",
         "-a", "fixedtpm|fixedparent|sensitivedataorigin|userwithauth|restricted|sign|noda", "-c", ctx.toString());
@@ -94,19 +94,19 @@ final class Swtpm implements AutoCloseable {
   }
 
   /** Defines an owner-readable, owner-writable NV index of exactly {@code data}'s size, and writes it. */
-  void defineAndWrite(int index, byte[] data) throws IOException, InterruptedException {
+  public void defineAndWrite(int index, byte[] data) throws IOException, InterruptedException {
     define(index, data.length);
     Path file = Files.createTempFile(dir, "nv-", ".bin");
     Files.write(file, data);
     tool("tpm2_nvwrite", "-C", "o", "-i", file.toString(), hex(index));
   }
 
-  void define(int index, int size) throws IOException, InterruptedException {
+  public void define(int index, int size) throws IOException, InterruptedException {
     tool("tpm2_nvdefine", "-C", "o", "-s", Integer.toString(size), "-a", "ownerread|ownerwrite", hex(index));
   }
 
   /** TPM2_PCR_Extend of one SHA-256 PCR. */
-  void extend(int pcr, byte[] digest) throws IOException, InterruptedException {
+  public void extend(int pcr, byte[] digest) throws IOException, InterruptedException {
     tool("tpm2_pcrextend", pcr + ":sha256=" + java.util.HexFormat.of().formatHex(digest));
   }
 
@@ -123,7 +123,7 @@ final class Swtpm implements AutoCloseable {
     deleteTree(dir);
   }
 
-  static void requireTool(String name) {
+  public static void requireTool(String name) {
     for (String d : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
       if (Files.isExecutable(Path.of(d, name))) {
         return;
