@@ -121,6 +121,12 @@ class AzureVtpmPlatformTest {
         .containsEntry("measurement", MEASUREMENT.hex())
         .containsEntry("host_data", HOST_DATA.hex());
     assertThat(v.verification()).extracting(c -> c.name()).contains("hcl_runtime_claims", "tpm_quote.signature", "tpm_quote.pcr_digest");
+
+    // A job's receipt binds a SHA-512 digest: 64 bytes, the most a quote's qualifying data holds (a TPMT_HA's digest).
+    byte[] receipt = MessageDigest.getInstance("SHA-512").digest("receipt".getBytes(StandardCharsets.US_ASCII));
+    JsonNode forReceipt = platform.evidence(receipt);
+    assertThat(TpmQuote.parse(HexFormat.of().parseHex(forReceipt.path("tpm_quote").path("message").asText())).extraData().toByteArray())
+        .isEqualTo(receipt);
   }
 
   @Test
