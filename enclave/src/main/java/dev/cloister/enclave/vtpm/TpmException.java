@@ -10,7 +10,7 @@ public abstract sealed class TpmException extends Exception permits TpmException
   private final String command;
 
   private TpmException(String command, String message) {
-    super(command + " " + message);
+    super(command + message);
     this.command = command;
   }
 
@@ -24,7 +24,7 @@ public abstract sealed class TpmException extends Exception permits TpmException
     private final ResponseCode code;
 
     public Refused(String command, ResponseCode code) {
-      super(command, "failed: " + code);
+      super(command, " failed: " + code);
       this.code = code;
     }
 
@@ -36,14 +36,14 @@ public abstract sealed class TpmException extends Exception permits TpmException
   /** The response does not have the structure the command defines (sizes, tags, trailing bytes). */
   public static final class Malformed extends TpmException {
     public Malformed(String command, String what) {
-      super(command, "response malformed: " + what);
+      super(command, " response malformed: " + what);
     }
   }
 
   /** The TPM answered, but the object or index it describes cannot serve the attester. */
   public static final class Unsuitable extends TpmException {
     public Unsuitable(String command, String what) {
-      super(command, what);
+      super(command, ": " + what);
     }
   }
 }

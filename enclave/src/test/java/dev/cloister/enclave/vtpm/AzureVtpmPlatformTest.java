@@ -194,7 +194,7 @@ class AzureVtpmPlatformTest {
     AzureVtpmPlatform platform = AzureVtpmPlatform.open(this::transport, PlatformKind.SIMULATED, report -> simulated.vcek(), null);
     assertThatThrownBy(() -> platform.evidence(new byte[48]))
         .isInstanceOf(TpmException.Unsuitable.class)
-        .hasMessage("TPM2_ReadPublic the key at 0x81000003 is not the HCL report's HCLAkPub: the report was not made for this TPM");
+        .hasMessage("TPM2_ReadPublic: the key at 0x81000003 is not the HCL report's HCLAkPub: the report was not made for this TPM");
   }
 
   @Test

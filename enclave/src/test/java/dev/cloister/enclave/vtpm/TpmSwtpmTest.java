@@ -104,7 +104,7 @@ class TpmSwtpmTest {
         .hasMessage("TPM2_NV_Read failed: TPM_RC_NV_UNINITIALIZED (0x0000014a)");
     assertThatThrownBy(() -> new AzureVtpm(transport()).hclReport())
         .isInstanceOf(TpmException.Unsuitable.class)
-        .hasMessage("TPM2_NV_Read of 0x01400001 index has never been written (TPMA_NV_WRITTEN clear)");
+        .hasMessage("TPM2_NV_Read of 0x01400001: index has never been written (TPMA_NV_WRITTEN clear)");
   }
 
   @Test
