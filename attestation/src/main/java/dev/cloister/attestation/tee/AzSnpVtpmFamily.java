@@ -14,8 +14,10 @@ import java.util.Optional;
  * Azure SEV-SNP confidential VMs with a vTPM, in Trustee's evidence shapes (v0 {@code
  * report/quote/vcek}, v1 and v2 {@code hcl_report/tpm_quote/vcek}). As Trustee's verifier: the SNP
  * report's REPORT_DATA holds the HCL runtime claims' digest (checked by verification), so a
- * session binds to the TPM quote's nonce; the report must come from VMPL 0 (the HCL). Hardware
- * roots only, whatever the caller allows for plain SNP.
+ * session binds to the TPM quote's nonce; the report must come from VMPL 0 (the HCL). The embedded
+ * report is trusted as plain SNP's: the caller's simulated roots verify it, and the appraisal accepts
+ * it only with {@link Context#allowSimulated} (the vTPM attester's HCL report from the simulated
+ * platform, a broker under {@code --allow-simulated}).
  */
 final class AzSnpVtpmFamily implements TeeFamily {
   @Override
@@ -55,9 +57,9 @@ final class AzSnpVtpmFamily implements TeeFamily {
   @Override
   public Verdict evaluate(Evidence evidence, Context c) throws AttestationException {
     AzureVtpmVerifier.Verified v = AzureVtpmVerifier.verify(AzureVtpmEvidence.decode(TeeFamilies.jsonBytes(evidence, name())),
-        SnpFamily.verifyOptions(c, false));
+        SnpFamily.verifyOptions(c, true));
     // Azure's HCL runs in VMPL 0 and requests the report there (as Trustee's az-snp-vtpm verifier requires).
-    SnpAppraisalOptions snp = SnpFamily.appraisalOptions(c, name(), false).toBuilder().vmpl(0).build();
+    SnpAppraisalOptions snp = SnpFamily.appraisalOptions(c, name(), true).toBuilder().vmpl(0).build();
     AttestationResult result = AzureVtpmAppraiser.appraise(v, new AzureVtpmAppraiser.Options(snp, c.sessionBinding().or(c::nonce), c.pcrs()));
     return new Verdict(format(), v.checks(), c.verifyOnly() ? Optional.empty() : Optional.of(result), result.claims());
   }

@@ -36,8 +36,8 @@ import java.util.TreeMap;
  * @param product the SEV-SNP product line for reports that do not say it
  * @param vek a VCEK/VLEK replacing the evidence's own
  * @param chain ASK/ASVK and ARK certificates added to the evidence's own
- * @param allowSimulated the appraisal accepts evidence from a simulated platform (plain SEV-SNP only)
- * @param simulatedAnchors the simulated platforms' roots, trusted by plain SEV-SNP verification (a caller
+ * @param allowSimulated the appraisal accepts evidence from a simulated platform (SEV-SNP, plain or in az-snp-vtpm)
+ * @param simulatedAnchors the simulated platforms' roots, trusted by SEV-SNP verification, plain or az-snp-vtpm (a caller
  *     passes them only with {@code allowSimulated}; apart, a test can show each refusal on its own)
  * @param nitroRoots the Nitro roots trusted (default: AWS's, pinned)
  * @param collateral where TDX and SGX collateral comes from; empty: the TCB status is not evaluated

@@ -123,7 +123,7 @@ final class SnpFamily implements TeeFamily {
     return new Verdict(format(), verified.checks(), Optional.of(result), result.claims());
   }
 
-  /** AMD's roots, plus the caller's simulated ones when the family takes them (plain SNP; the appraisal still refuses simulation unless allowed). */
+  /** AMD's roots, plus the caller's simulated ones when the family takes them (SEV-SNP, plain or az-snp-vtpm; the appraisal still refuses simulation unless allowed). */
   static VerifyOptions verifyOptions(Context c, boolean withSimulated) {
     VerifyOptions.Builder b = VerifyOptions.builder().clock(c.clock()).crls(c.crls()).requireRevocationCheck(c.requireCrl());
     c.product().ifPresent(b::product);

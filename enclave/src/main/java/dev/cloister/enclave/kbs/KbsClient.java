@@ -103,7 +103,7 @@ public final class KbsClient {
       throw new KbsRefusedException(200, "broker's challenge has no nonce");
     }
     JsonNode pubkey = teePubkey();
-    byte[] reportData = RuntimeDataBinding.reportData(nonce, pubkey, "", 64);
+    byte[] reportData = RuntimeDataBinding.reportData(nonce, pubkey, "", source.reportDataSize());
     JsonNode evidence;
     try {
       evidence = source.evidence(reportData);

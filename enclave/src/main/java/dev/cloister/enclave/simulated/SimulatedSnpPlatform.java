@@ -273,6 +273,63 @@ public final class SimulatedSnpPlatform {
     }
   }
 
+  /** Azure's HCL report header signature, "HCLA". */
+  private static final byte[] HCLA = {'H', 'C', 'L', 'A'};
+
+  /**
+   * An Azure HCL report, as Microsoft's paravisor writes it into the vTPM's NV index 0x01400001
+   * (layout: az-cvm-vtpm's {@code hcl} module, and Trustee's captured reports): a 32-byte header
+   * ("HCLA", version 1, the report's size, request type 2, status 0), this platform's SEV-SNP report
+   * from VMPL 0 whose REPORT_DATA is the SHA-256 of the runtime claims (zero-padded), the runtime
+   * header (data size, version 1, report type 2 = SEV-SNP, hash type 1 = SHA-256, claims size) and
+   * the runtime claims JSON: {@code keys} with the vTPM attestation key {@code akPub} as the RSA JWK
+   * {@code HCLAkPub}, {@code vm-configuration}, and {@code user-data}. Azure's claims also carry the
+   * vTPM's encryption key (HCLEkPub), and Azure pads the index to 2600 bytes; both are left out, so
+   * the report fits a TPM whose largest NV index is 2048 bytes (swtpm's).
+   */
+  public byte[] hclReport(Octets measurement, Octets hostData, java.security.interfaces.RSAPublicKey akPub) {
+    java.util.Map<String, Object> ak = new java.util.LinkedHashMap<>();
+    ak.put("kid", "HCLAkPub");
+    ak.put("key_ops", List.of("sign"));
+    ak.put("kty", "RSA");
+    ak.put("e", base64url(akPub.getPublicExponent()));
+    ak.put("n", base64url(akPub.getModulus()));
+    java.util.Map<String, Object> vm = new java.util.LinkedHashMap<>();
+    vm.put("console-enabled", false);
+    vm.put("secure-boot", true);
+    vm.put("tpm-enabled", true);
+    vm.put("vmUniqueId", java.util.UUID.randomUUID().toString().toUpperCase(java.util.Locale.ROOT));
+    java.util.Map<String, Object> claimsMap = new java.util.LinkedHashMap<>();
+    claimsMap.put("keys", List.of(ak));
+    claimsMap.put("vm-configuration", vm);
+    claimsMap.put("user-data", "0".repeat(128));
+    byte[] claims;
+    byte[] digest;
+    try {
+      claims = new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsBytes(claimsMap);
+      digest = java.security.MessageDigest.getInstance("SHA-256").digest(claims);
+    } catch (IOException | GeneralSecurityException e) {
+      throw new IllegalStateException("cannot write the HCL runtime claims", e);
+    }
+    byte[] reportData = java.util.Arrays.copyOf(digest, 64);
+    byte[] snp = report(ReportRequest.builder().measurement(measurement).hostData(hostData).reportData(Octets.copyOf(reportData)).vmpl(0).build())
+        .toByteArray();
+    int runtime = 20 + claims.length;
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(32 + snp.length + runtime).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    b.put(HCLA).putInt(1).putInt(b.capacity()).putInt(2).putInt(0).put(new byte[12]);
+    b.put(snp);
+    b.putInt(runtime).putInt(1).putInt(2).putInt(1).putInt(claims.length).put(claims);
+    return b.array();
+  }
+
+  private static String base64url(BigInteger v) {
+    byte[] b = v.toByteArray();
+    if (b.length > 1 && b[0] == 0) {
+      b = java.util.Arrays.copyOfRange(b, 1, b.length); // unsigned, as JWK wants
+    }
+    return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+  }
+
   /**
    * A CRL signed by this platform's ARK revoking the given serials, shaped like AMD KDS's
    * per-product CRL (which lists revoked ASK/ASVK serials).
