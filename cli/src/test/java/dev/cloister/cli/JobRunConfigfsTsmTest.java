@@ -36,7 +36,7 @@ class JobRunConfigfsTsmTest {
   @Test
   void getsEveryKeyThroughConfigfsTsmAndNoneFromADeviceThatIgnoresInblob(@TempDir Path tmp) throws Exception {
     Path work = tmp.resolve("w");
-    CliRunner demo = CliRunner.run("demo", "--parties", "6", "--rows", "300", "--work-dir", work.toString(), "--json");
+    CliRunner demo = CliRunner.run("demo", "--work-dir", work.toString(), "--json");
     assertThat(demo.exit()).as(demo.err()).isZero();
     SimulatedSnpPlatform platform = SimulatedSnpPlatform.openOrCreate(work.resolve("simulated-platform"), Clock.systemUTC());
     SignedContract signed = SignedContract.parse(Files.readAllBytes(work.resolve("contract.json")));
