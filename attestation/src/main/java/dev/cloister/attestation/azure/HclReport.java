@@ -122,8 +122,13 @@ public record HclReport(int reportType, Optional<SnpReport> snpReport, Optional<
 
   private static RSAPublicKey akPub(byte[] claims) throws MalformedEvidenceException {
     try {
-      // Strict: these bytes are hashed into the hardware report, so they must read one way only.
-      JsonNode keys = dev.cloister.attestation.json.StrictJson.object(claims, "hcl_report.claims").path("keys");
+      JsonNode keys;
+      try {
+        // Strict: these bytes are hashed into the hardware report, so they must read one way only.
+        keys = dev.cloister.attestation.json.StrictJson.object(claims, "hcl_report.claims").path("keys");
+      } catch (MalformedEvidenceException e) {
+        throw new MalformedEvidenceException("hcl_report.claims", "runtime claims are not JSON with an RSA HCLAkPub key (" + e.detail() + ")");
+      }
       for (JsonNode k : keys) {
         if ("HCLAkPub".equals(k.path("kid").asText()) && "RSA".equals(k.path("kty").asText())) {
           BigInteger n = new BigInteger(1, Base64.getUrlDecoder().decode(k.path("n").asText()));
