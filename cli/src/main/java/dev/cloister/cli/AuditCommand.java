@@ -68,7 +68,7 @@ final class AuditCommand implements Runnable {
       description = {"Check every entry, the Merkle tree and every signed checkpoint; fail on any edit, deletion or reordering.",
           "Pin the verifier key (DIR/audit.vkey at init, kept elsewhere). A checkpoint kept from an earlier check",
           "(--trusted-checkpoint) also catches truncation of the newest entries."},
-      exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:the log is intact", "1:tampered or unreadable", "2:usage error"})
+      exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:the log is intact", "1:tampered or unreadable", "2:usage error (e.g. a malformed --vkey)"})
   static final class Verify implements Callable<Integer> {
     @Spec CommandSpec spec;
 
@@ -97,12 +97,18 @@ final class AuditCommand implements Runnable {
         if (source.dataDir == null) {
           throw new UsageException("--url needs --vkey (the verifier key you pinned)");
         }
-        key = Files.readString(source.dataDir.resolve("audit.vkey")).strip();
+        key = new String(Inputs.read(source.dataDir.resolve("audit.vkey")), StandardCharsets.UTF_8).strip();
+      }
+      java.util.Map.Entry<String, java.security.PublicKey> vk;
+      try {
+        vk = dev.cloister.ledger.Checkpoint.parseVerifierKey(key);
+      } catch (LedgerTamperedException e) {
+        // A key that is not a key says nothing about the log: bad input, not TAMPERED.
+        throw new UsageException((vkey != null ? "--vkey" : source.dataDir.resolve("audit.vkey").toString()) + ": " + e.getMessage());
       }
       PrintWriter out = spec.commandLine().getOut();
       Map<String, Object> result = new LinkedHashMap<>();
       try {
-        var vk = dev.cloister.ledger.Checkpoint.parseVerifierKey(key);
         Optional<dev.cloister.ledger.Checkpoint> kept = Optional.empty();
         if (trusted != null) {
           kept = Optional.of(dev.cloister.ledger.Checkpoint.verify(Files.readString(trusted), vk.getKey(), vk.getValue()));

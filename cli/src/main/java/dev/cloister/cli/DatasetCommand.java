@@ -9,6 +9,7 @@ import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.concurrent.Callable;
 import java.util.function.LongConsumer;
 import picocli.CommandLine.Command;
@@ -42,7 +43,7 @@ final class DatasetCommand implements Runnable {
   @Command(name = "encrypt", mixinStandardHelpOptions = true,
       description = {"Encrypt FILE with a fresh data key (Tink AES-256-GCM-HKDF streaming, 64 KiB segments; constant memory, truncation detected)",
           "and register the key in your broker under <repo>/dataset/<name> (or --resource). Prints the ciphertext SHA-256 for the contract."},
-      exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:encrypted and registered", "1:failed", "2:usage error"})
+      exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:encrypted and registered", "1:failed (e.g. the broker refused or did not answer); nothing is left at --out", "2:usage error (e.g. --out or --key-out names the input)"})
   static final class Encrypt implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Option(names = "--in", required = true, paramLabel = "FILE.csv") Path in;
@@ -61,19 +62,53 @@ final class DatasetCommand implements Runnable {
       if (!Files.isRegularFile(in)) {
         throw new UsageException("--in " + in + ": no such file");
       }
+      // By file identity, not by name: ./F, a symlink or a hard link to the input would be truncated by the first write.
+      for (Path p : new Path[] {out, keyOut}) {
+        if (p != null && Files.exists(p) && Files.isSameFile(in, p)) {
+          throw new UsageException((p == out ? "--out " : "--key-out ") + p + " is the input file " + in + ": refusing to overwrite it");
+        }
+      }
+      if (keyOut != null && Files.exists(keyOut, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        throw new UsageException("--key-out " + keyOut + " exists: refusing to overwrite a key");
+      }
+      String token = broker != null ? new String(Inputs.read(adminToken), java.nio.charset.StandardCharsets.UTF_8).strip() : null;
       DataKey key = DataKey.generate();
       long start = System.nanoTime();
-      String digest;
-      try (InputStream i = Files.newInputStream(in); OutputStream o = Files.newOutputStream(out)) {
-        digest = DatasetCipher.encrypt(key, name, i, o, progress(spec.commandLine().getErr(), "encrypting", Files.size(in)));
-      }
-      double seconds = (System.nanoTime() - start) / 1e9;
       String path = resource != null ? resource : name + "/dataset/" + name;
-      if (broker != null) {
-        new AdminClient(broker, Files.readString(adminToken).strip()).putResource(path, key.toBytes(DataKey.exportAccess()));
-      }
-      if (keyOut != null) {
-        dev.cloister.broker.store.SecretFiles.writeNew(keyOut, key.toBytes(DataKey.exportAccess()));
+      // The ciphertext appears at --out only once its key is registered (and kept): a ciphertext whose key
+      // was never stored is data lost, and one left over from a failed run would be mistaken for a good one.
+      Path tmp = Files.createTempFile(out.toAbsolutePath().getParent(), "." + out.getFileName() + ".", ".tmp");
+      boolean keyWritten = false;
+      boolean done = false;
+      String digest;
+      double seconds;
+      try {
+        try (InputStream i = Files.newInputStream(in); OutputStream o = Files.newOutputStream(tmp)) {
+          digest = DatasetCipher.encrypt(key, name, i, o, progress(spec.commandLine().getErr(), "encrypting", Files.size(in)));
+        }
+        seconds = (System.nanoTime() - start) / 1e9;
+        if (keyOut != null) {
+          try {
+            dev.cloister.broker.store.SecretFiles.writeNew(keyOut, key.toBytes(DataKey.exportAccess()));
+          } catch (java.nio.file.FileAlreadyExistsException e) {
+            throw new UsageException("--key-out " + keyOut + " exists: refusing to overwrite a key");
+          }
+          keyWritten = true;
+        }
+        if (broker != null) {
+          try {
+            new AdminClient(broker, token).putResource(path, key.toBytes(DataKey.exportAccess()));
+          } catch (AdminClient.AdminException e) {
+            throw new FailedException(e.getMessage() + "; " + out + " was not written");
+          }
+        }
+        Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        done = true;
+      } finally {
+        Files.deleteIfExists(tmp);
+        if (!done && keyWritten) {
+          Files.deleteIfExists(keyOut); // a key for a ciphertext that was never written
+        }
       }
       PrintWriter o = spec.commandLine().getOut();
       o.printf("dataset    %s%nencrypted  %s (%.1f MB/s)%nsha256     %s%n", name, out, Files.size(in) / 1e6 / Math.max(seconds, 1e-9), digest);
@@ -93,6 +128,9 @@ final class DatasetCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
+      if (Files.exists(out) && Files.exists(in) && Files.isSameFile(in, out)) {
+        throw new UsageException("--out " + out + " is the input file " + in + ": refusing to overwrite it");
+      }
       DataKey key = DataKey.fromBytes(Inputs.read(keyFile), DataKey.exportAccess());
       Path tmp = Files.createTempFile(out.toAbsolutePath().getParent(), ".decrypt", ".tmp");
       try {

@@ -13,6 +13,10 @@ final class Errors implements CommandLine.IExecutionExceptionHandler {
       cl.getErr().println("cloister: " + e.getMessage());
       return ExitCodes.USAGE;
     }
+    if (e instanceof FailedException || e instanceof dev.cloister.broker.admin.AdminClient.AdminException) {
+      cl.getErr().println("cloister: " + e.getMessage()); // a sentence naming the broker or file: no class name to decode
+      return ExitCodes.REJECTED;
+    }
     cl.getErr().println("cloister: " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
     return ExitCodes.REJECTED;
   }

@@ -25,15 +25,26 @@ final class ModelCommand implements Runnable {
     spec.commandLine().usage(spec.commandLine().getOut());
   }
 
+  /** Missing inputs are usage errors (2); a file that does not open with this key and contract is a rejection (1). */
   static SealedOutput open(Path in, Path keys, String party, Path contract) throws Exception {
+    String digest = ContractCommand.load(contract).contract().digestHex();
+    if (!Files.isRegularFile(in)) {
+      throw new UsageException("--in " + in + ": no such file");
+    }
+    if (!Files.isRegularFile(keys.resolve(party + ".hpke.json"))) {
+      throw new UsageException("--keys " + keys + " holds no key for party '" + party + "' (" + party + ".hpke.json)");
+    }
     try {
-      return SealedOutput.open(in, keys, party, ContractCommand.load(contract).contract().digestHex());
+      return SealedOutput.open(in, keys, party, digest);
     } catch (SealedOutput.CannotOpenException e) {
-      throw new UsageException(e.getMessage());
+      throw new FailedException(e.getMessage()); // wrong key, another contract, or a changed file: the output is refused
     }
   }
 
-  @Command(name = "decrypt", mixinStandardHelpOptions = true, description = "Write the model (Tribuo protobuf) and print the metrics.")
+  static final String EXIT_REJECTED = "1:refused: the file does not open with your key for this contract (wrong key or contract, or the file was changed)";
+
+  @Command(name = "decrypt", mixinStandardHelpOptions = true, description = "Write the model (Tribuo protobuf) and print the metrics.",
+      exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:opened", EXIT_REJECTED, "2:usage error"})
   static final class Decrypt implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Option(names = "--in", required = true, paramLabel = "F") Path in;
@@ -52,7 +63,8 @@ final class ModelCommand implements Runnable {
     }
   }
 
-  @Command(name = "evaluate", mixinStandardHelpOptions = true, description = "Score the pooled model on your own records (CSV).")
+  @Command(name = "evaluate", mixinStandardHelpOptions = true, description = "Score the pooled model on your own records (CSV).",
+      exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:scored", EXIT_REJECTED, "2:usage error"})
   static final class Evaluate implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Option(names = "--in", required = true, paramLabel = "F") Path in;

@@ -102,9 +102,9 @@ class CleanRoomCommandsTest {
           "--contract", contract.toString(), "--data", tmp.resolve("st-mary.csv").toString());
       assertThat(ev.exit()).isZero();
       assertThat(new ObjectMapper().readTree(ev.out()).get("auc").asDouble()).isGreaterThan(0.6);
-      // Another party's key does not open st-mary's copy.
+      // Another party's key does not open st-mary's copy: a refusal (1), not a usage error.
       assertThat(CliRunner.run("model", "decrypt", "--in", sealed.toString(), "--keys", keys.toString(), "--party", "riverside",
-          "--contract", contract.toString(), "--out", tmp.resolve("x").toString()).exit()).isEqualTo(2);
+          "--contract", contract.toString(), "--out", tmp.resolve("x").toString()).exit()).isEqualTo(1);
 
       // A tampered workload bundle: the job runs, and the first broker refuses it.
       Files.writeString(bundle.resolve("workload.json"), Files.readString(bundle.resolve("workload.json")) + " ");

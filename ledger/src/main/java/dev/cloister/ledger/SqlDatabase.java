@@ -65,11 +65,43 @@ public final class SqlDatabase {
       if (!java.nio.file.Files.isRegularFile(Path.of(file))) {
         throw new SQLException("no database at " + file);
       }
-      return DriverManager.getConnection("jdbc:sqlite:file:" + file + "?mode=ro");
+      Connection c = DriverManager.getConnection("jdbc:sqlite:file:" + file + "?mode=ro");
+      try (Statement s = c.createStatement()) {
+        s.executeQuery("SELECT count(*) FROM sqlite_master").close(); // where a WAL database needs its -shm index
+        return c;
+      } catch (SQLException e) {
+        c.close();
+        return readOnlySnapshot(Path.of(file), e);
+      }
     }
     Connection c = DriverManager.getConnection(url);
     c.setReadOnly(true);
     return c;
+  }
+
+  /**
+   * A WAL database in a directory this process cannot write (an auditor's read-only copy or mount):
+   * SQLite cannot create the {@code -shm} index that even a read-only open needs. Without a {@code
+   * -wal} file every committed transaction is in the main file and no connection has it open
+   * (the last one to close removes both), so reading it as immutable sees exactly what is stored.
+   * With a {@code -wal} file it would miss committed entries: refuse, saying what to do.
+   */
+  private static Connection readOnlySnapshot(Path file, SQLException cause) throws SQLException {
+    Path wal = Path.of(file + "-wal");
+    boolean walHoldsData;
+    try {
+      walHoldsData = java.nio.file.Files.exists(wal) && java.nio.file.Files.size(wal) > 0;
+    } catch (java.io.IOException e) {
+      walHoldsData = true;
+    }
+    if (java.nio.file.Files.isWritable(file.toAbsolutePath().getParent())) {
+      throw cause; // not the read-only case: SQLite's own reason stands
+    }
+    if (walHoldsData) {
+      throw new SQLException("cannot read " + file + " read-only: its write-ahead log " + wal
+          + " holds transactions not yet in the database, and the directory is not writable; copy the directory somewhere writable and read the copy", cause);
+    }
+    return DriverManager.getConnection("jdbc:sqlite:file:" + file + "?immutable=1");
   }
 
   /** The URL without its query string (which may carry credentials), for messages. */

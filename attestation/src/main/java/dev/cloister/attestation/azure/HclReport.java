@@ -1,11 +1,9 @@
 package dev.cloister.attestation.azure;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cloister.attestation.MalformedEvidenceException;
 import dev.cloister.attestation.dcap.abi.TdReportStruct;
 import dev.cloister.attestation.snp.abi.SnpReport;
-import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -39,7 +37,6 @@ public record HclReport(int reportType, Optional<SnpReport> snpReport, Optional<
   static final int RUNTIME_HEADER = HW_OFFSET + HW_AREA;
   static final int CLAIMS = RUNTIME_HEADER + 20;
   static final int MAX_SIZE = 64 * 1024;
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   public HclReport {
     Objects.requireNonNull(snpReport, "snpReport");
@@ -125,8 +122,13 @@ public record HclReport(int reportType, Optional<SnpReport> snpReport, Optional<
 
   private static RSAPublicKey akPub(byte[] claims) throws MalformedEvidenceException {
     try {
-      JsonNode root = JSON.readTree(claims);
-      JsonNode keys = root == null ? JSON.missingNode() : root.path("keys");
+      JsonNode keys;
+      try {
+        // Strict: these bytes are hashed into the hardware report, so they must read one way only.
+        keys = dev.cloister.attestation.json.StrictJson.object(claims, "hcl_report.claims").path("keys");
+      } catch (MalformedEvidenceException e) {
+        throw new MalformedEvidenceException("hcl_report.claims", "runtime claims are not JSON with an RSA HCLAkPub key (" + e.detail() + ")");
+      }
       for (JsonNode k : keys) {
         if ("HCLAkPub".equals(k.path("kid").asText()) && "RSA".equals(k.path("kty").asText())) {
           BigInteger n = new BigInteger(1, Base64.getUrlDecoder().decode(k.path("n").asText()));
@@ -138,7 +140,7 @@ public record HclReport(int reportType, Optional<SnpReport> snpReport, Optional<
           return key;
         }
       }
-    } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
+    } catch (GeneralSecurityException | IllegalArgumentException e) {
       throw new MalformedEvidenceException("hcl_report.claims", "runtime claims are not JSON with an RSA HCLAkPub key");
     }
     throw new MalformedEvidenceException("hcl_report.claims.HCLAkPub", "no RSA key with kid HCLAkPub");

@@ -64,11 +64,11 @@ public final class SignedReferenceValues {
     }
     ReferenceValue rv;
     try {
-      JsonNode n = JSON.readTree(jws.getPayload().toBytes());
+      JsonNode n = dev.cloister.attestation.json.StrictJson.object(jws.getPayload().toBytes(), "payload");
       rv = new ReferenceValue(n.path("name").asText(null), n.path("version").asText(null), n.path("kind").asText(""),
           n.path("measurement").asText(null), Instant.parse(n.path("issued_at").asText()),
           n.has("valid_until") ? Optional.of(Instant.parse(n.get("valid_until").asText())) : Optional.empty());
-    } catch (IOException | DateTimeParseException | IllegalArgumentException | NullPointerException e) {
+    } catch (dev.cloister.attestation.MalformedEvidenceException | DateTimeParseException | IllegalArgumentException | NullPointerException e) {
       throw new ReferenceValueException("payload is not a reference value: " + e.getMessage());
     }
     if (!rv.validAt(now)) {

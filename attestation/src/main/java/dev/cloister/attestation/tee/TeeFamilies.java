@@ -142,9 +142,9 @@ public final class TeeFamilies {
       return Optional.empty();
     }
     try {
-      JsonNode n = JSON.readTree(bytes);
-      return n != null && n.isObject() ? Optional.of(n) : Optional.empty();
-    } catch (IOException e) {
+      // Strict, as every decoder reads it: a document with a duplicate key is no family's evidence.
+      return Optional.of(dev.cloister.attestation.json.StrictJson.object(bytes, "evidence"));
+    } catch (dev.cloister.attestation.MalformedEvidenceException e) {
       return Optional.empty();
     }
   }

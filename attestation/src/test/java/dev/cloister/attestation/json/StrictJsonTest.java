@@ -48,7 +48,7 @@ class StrictJsonTest {
     assertThatThrownBy(decoding(d, "{\"quote\": \"AA==\", \"quote\": \"AQ==\"}"))
         .isInstanceOfSatisfying(MalformedEvidenceException.class, e -> {
           assertThat(e.field()).isEqualTo(field);
-          assertThat(e.detail()).startsWith("not strict JSON: Duplicate field 'quote'");
+          assertThat(e.detail()).isEqualTo("not strict JSON: duplicate key 'quote'");
         });
   }
 
@@ -58,7 +58,7 @@ class StrictJsonTest {
     assertThatThrownBy(decoding(d, "{} {}"))
         .isInstanceOfSatisfying(MalformedEvidenceException.class, e -> {
           assertThat(e.field()).isEqualTo(field);
-          assertThat(e.detail()).startsWith("not strict JSON: Trailing token");
+          assertThat(e.detail()).isEqualTo("not strict JSON: content after the JSON value");
         });
   }
 

@@ -75,8 +75,12 @@ public final class AdminClient {
     HttpResponse<String> r;
     try {
       r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    } catch (java.net.ConnectException | java.net.http.HttpConnectTimeoutException e) {
+      // No answer at all: say so in words; the JDK's message is often empty and its class name means nothing to a user.
+      throw new AdminException("cannot reach the broker at " + broker + " ("
+          + (e instanceof java.net.http.HttpConnectTimeoutException ? "connection timed out" : "connection refused") + ") while " + what, 0, e);
     } catch (IOException e) {
-      throw new AdminException(what + " at " + broker + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()), 0, e);
+      throw new AdminException(what + " at " + broker + ": " + (e.getMessage() == null ? "no answer" : e.getMessage()), 0, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new AdminException(what + " at " + broker + ": interrupted", 0, e);

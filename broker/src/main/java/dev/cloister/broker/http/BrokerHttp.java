@@ -223,8 +223,13 @@ public final class BrokerHttp {
   }
 
   private void trusteePolicy(HttpExchange ex) throws IOException, KbsProblem, SQLException {
-    var body = Exchange.JSON.readTree(Exchange.body(ex, MAX_SMALL_BODY));
-    if (body == null || !body.has("policy") || !body.get("policy").isTextual()) {
+    com.fasterxml.jackson.databind.JsonNode body;
+    try {
+      body = dev.cloister.attestation.json.StrictJson.object(Exchange.body(ex, MAX_SMALL_BODY), "body");
+    } catch (dev.cloister.attestation.MalformedEvidenceException e) {
+      throw KbsProblem.badRequest(e.getMessage()); // a policy read two ways would be two policies
+    }
+    if (!body.has("policy") || !body.get("policy").isTextual()) {
       throw KbsProblem.badRequest("body must be {\"policy\": \"<base64url CEL>\"}");
     }
     String cel;

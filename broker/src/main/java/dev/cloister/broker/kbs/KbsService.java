@@ -103,7 +103,14 @@ public final class KbsService {
         evidence = parse(evidence.asText().getBytes(java.nio.charset.StandardCharsets.UTF_8), "tee-evidence");
       }
       JsonNode primary = evidence.has("primary_evidence") ? evidence.get("primary_evidence") : evidence;
-      String additional = evidence.has("additional_evidence") ? evidence.get("additional_evidence").asText("") : "";
+      String additional = "";
+      if (evidence.has("additional_evidence")) {
+        // It is hashed into the session binding: any other type read as "" would bind evidence the client never sent.
+        if (!evidence.get("additional_evidence").isTextual()) {
+          throw KbsProblem.badRequest("tee-evidence.additional_evidence: must be a string");
+        }
+        additional = evidence.get("additional_evidence").asText();
+      }
       if (!MessageDigest.isEqual(nonce.getBytes(java.nio.charset.StandardCharsets.UTF_8), session.nonce().getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
         throw KbsProblem.unauthenticated("nonce-mismatch", "runtime-data.nonce is not this session's nonce");
       }
@@ -285,13 +292,9 @@ public final class KbsService {
   private static JsonNode parse(byte[] body, String what) throws KbsProblem {
     try {
       // Strict (duplicate keys, trailing content refused), as serde_json refuses a duplicate field in Trustee's KBS.
-      JsonNode n = StrictJson.MAPPER.readTree(body);
-      if (n == null || !n.isObject()) {
-        throw KbsProblem.badRequest(what + " must be a JSON object");
-      }
-      return n;
-    } catch (IOException e) {
-      throw KbsProblem.badRequest(what + " is not valid JSON");
+      return StrictJson.object(body, what);
+    } catch (dev.cloister.attestation.MalformedEvidenceException e) {
+      throw KbsProblem.badRequest(e.getMessage());
     }
   }
 

@@ -2,7 +2,6 @@ package dev.cloister.cleanroom.contract;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.security.MessageDigest;
@@ -32,8 +31,8 @@ public record Contract(
     @JsonProperty("recipients") List<Recipient> recipients,
     @JsonProperty("output_policy") OutputPolicy outputPolicy) {
 
-  static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-      .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+  /** Writes contracts; they are read only through {@code StrictJson.bind} ({@link #parse}, {@link SignedContract#parse}). */
+  static final ObjectMapper JSON = new ObjectMapper();
 
   public record Party(@JsonProperty("name") String name, @JsonProperty("signing_key") String signingKey, @JsonProperty("broker") String broker) {}
 
@@ -134,11 +133,9 @@ public record Contract(
 
   static Contract parse(byte[] json) throws ContractException {
     try {
-      Contract c = JSON.readValue(json, Contract.class);
-      Objects.requireNonNull(c);
-      return c;
-    } catch (IOException | NullPointerException e) {
-      throw new ContractException("contract", "not a valid contract document: " + e.getMessage().lines().findFirst().orElse(""));
+      return dev.cloister.attestation.json.StrictJson.bind(json, Contract.class, "contract", SignedContract.MAX_FILE);
+    } catch (dev.cloister.attestation.MalformedEvidenceException e) {
+      throw new ContractException("contract", "not a valid contract document: " + e.detail());
     }
   }
 }

@@ -21,6 +21,8 @@ import java.util.TreeMap;
  */
 public record SignedContract(@JsonProperty("contract") Contract contract, @JsonProperty("signatures") Map<String, String> signatures) {
   static final String DOMAIN = "cloister-contract-v1:";
+  /** A contract names parties, datasets and keys: far larger is not one. */
+  static final int MAX_FILE = 4 << 20;
 
   public SignedContract {
     signatures = new TreeMap<>(signatures);
@@ -30,11 +32,15 @@ public record SignedContract(@JsonProperty("contract") Contract contract, @JsonP
     return new SignedContract(c, Map.of());
   }
 
+  /**
+   * Reads a signed contract strictly: a duplicate key (two {@code measurement} members, say) is
+   * refused, naming it, since readers that resolve it differently would sign one contract and run another.
+   */
   public static SignedContract parse(byte[] json) throws ContractException {
     try {
-      return Contract.JSON.readValue(json, SignedContract.class);
-    } catch (IOException e) {
-      throw new ContractException("contract", "not a signed-contract document: " + e.getMessage().lines().findFirst().orElse(""));
+      return dev.cloister.attestation.json.StrictJson.bind(json, SignedContract.class, "contract", MAX_FILE);
+    } catch (dev.cloister.attestation.MalformedEvidenceException e) {
+      throw new ContractException("contract", "not a signed-contract document: " + e.detail());
     }
   }
 

@@ -1,7 +1,8 @@
 package dev.cloister.cleanroom.output;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cloister.attestation.MalformedEvidenceException;
+import dev.cloister.attestation.json.StrictJson;
 import dev.cloister.cleanroom.contract.PartyKeys;
 import dev.cloister.cleanroom.workload.PooledLogisticRegression;
 import dev.cloister.cleanroom.workload.Table;
@@ -18,7 +19,7 @@ import java.util.Base64;
  * HPKE key and bound to the contract digest (opening fails for any other contract).
  */
 public record SealedOutput(String contractDigest, WorkloadConfig workload, JsonNode metrics, JsonNode pooledMetrics, byte[] model) {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final java.util.Set<String> FIELDS = java.util.Set.of("contract_digest", "workload", "metrics", "pooled_metrics", "model_tribuo_protobuf");
 
   /** Thrown when the sealed file does not open with this key for this contract. */
   public static final class CannotOpenException extends Exception {
@@ -36,9 +37,19 @@ public record SealedOutput(String contractDigest, WorkloadConfig workload, JsonN
     } catch (GeneralSecurityException e) {
       throw new CannotOpenException(sealed + " does not open with " + party + "'s key for contract " + contractDigest);
     }
-    JsonNode n = JSON.readTree(plain);
-    return new SealedOutput(n.get("contract_digest").asText(), JSON.treeToValue(n.get("workload"), WorkloadConfig.class),
-        n.get("metrics"), n.get("pooled_metrics"), Base64.getDecoder().decode(n.get("model_tribuo_protobuf").asText()));
+    try {
+      JsonNode n = StrictJson.object(plain, "output");
+      StrictJson.onlyKnown(n, "output", FIELDS);
+      JsonNode digest = n.path("contract_digest");
+      JsonNode model = n.path("model_tribuo_protobuf");
+      if (!digest.isTextual() || !model.isTextual()) {
+        throw new MalformedEvidenceException("output", "contract_digest and model_tribuo_protobuf must be strings");
+      }
+      return new SealedOutput(digest.asText(), StrictJson.bind(n.get("workload"), WorkloadConfig.class, "output.workload"),
+          n.get("metrics"), n.get("pooled_metrics"), Base64.getDecoder().decode(model.asText()));
+    } catch (MalformedEvidenceException | IllegalArgumentException e) {
+      throw new CannotOpenException(sealed + " opened but is not a job output: " + e.getMessage());
+    }
   }
 
   /** Scores the model on a party's own rows (all of them, or only its held-out split). */

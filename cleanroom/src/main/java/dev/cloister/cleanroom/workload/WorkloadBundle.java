@@ -93,6 +93,10 @@ public final class WorkloadBundle {
   }
 
   public static WorkloadConfig config(Path dir) throws IOException {
-    return JSON.readValue(dir.resolve(CONFIG).toFile(), WorkloadConfig.class);
+    try {
+      return dev.cloister.attestation.json.StrictJson.bind(Files.readAllBytes(dir.resolve(CONFIG)), WorkloadConfig.class, CONFIG, 1 << 20);
+    } catch (dev.cloister.attestation.MalformedEvidenceException e) {
+      throw new IOException(dir.resolve(CONFIG) + ": " + e.getMessage(), e);
+    }
   }
 }

@@ -10,7 +10,9 @@ import com.nimbusds.jose.crypto.ECDHDecrypter;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
+import dev.cloister.attestation.MalformedEvidenceException;
 import dev.cloister.attestation.binding.RuntimeDataBinding;
+import dev.cloister.attestation.json.StrictJson;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -167,13 +169,17 @@ public final class KbsClient {
     if (r.statusCode() != 200) {
       String detail;
       try {
-        detail = JSON.readTree(r.body()).path("detail").asText("HTTP " + r.statusCode());
-      } catch (IOException e) {
+        detail = StrictJson.object(r.body(), "problem").path("detail").asText("HTTP " + r.statusCode());
+      } catch (MalformedEvidenceException e) {
         detail = "HTTP " + r.statusCode();
       }
       throw new KbsRefusedException(r.statusCode(), detail);
     }
-    return JSON.readTree(r.body());
+    try {
+      return StrictJson.object(r.body(), "response"); // the token and the wrapped secret come from here
+    } catch (MalformedEvidenceException e) {
+      throw new IOException("the broker's answer at " + req.build().uri() + " is not strict JSON: " + e.getMessage(), e);
+    }
   }
 
   @Override

@@ -359,10 +359,10 @@ public final class SimulatedSnpPlatform {
     return new dev.cloister.enclave.Platform() {
       @Override
       public com.fasterxml.jackson.databind.JsonNode evidence(byte[] reportData) throws Exception {
-        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+        return dev.cloister.attestation.json.StrictJson.object(
             dev.cloister.attestation.snp.evidence.SnpEvidenceCodec.encodeTrusteeJson(
                 self.report(ReportRequest.builder().measurement(measurement).hostData(hostData).reportData(Octets.copyOf(reportData)).build()),
-                self.vcek, self.chain()));
+                self.vcek, self.chain()), "evidence");
       }
 
       @Override
