@@ -43,7 +43,9 @@ public final class SimulatedTsmDevice implements AutoCloseable {
     } catch (CertificateEncodingException e) {
       throw new IOException(e);
     }
-    thread = Thread.ofVirtual().start(() -> {
+    // A platform thread, not a virtual one: a job's virtual threads sit in FUSE system calls that
+    // wait for this answer, and may hold every carrier thread while they do.
+    thread = Thread.ofPlatform().daemon().name("simulated-tsm-device").start(() -> {
       while (server.isOpen()) {
         try (SocketChannel c = server.accept()) {
           DataInputStream in = new DataInputStream(Channels.newInputStream(c));
