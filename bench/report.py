@@ -81,6 +81,9 @@ summary = {
     "release_p50_ms": lv[1]["p50_ms"],
     "release_p50_ms_state_in_memory": mem_p50,
     "release_errors_64": lv[64]["errors"],
+    "audit_bytes_per_release": rel.get("audit", {}).get("bytes_per_release"),
+    "audit_bytes_per_refused_anonymous_request": rel.get("audit", {}).get("bytes_per_refused_anonymous_request"),
+    "broker_heap_after_flood_mb": rel.get("audit", {}).get("heap_used_after_gc_mb_after_flood"),
     "job_overhead_pct": overhead,
     "job_overhead_read_phase_pct": overhead_read,
     "scaling_exponent": job.get("scaling_exponent"),
@@ -136,6 +139,14 @@ targets = [
     ("Key release, 64 clients: errors", f"{lv[64]['errors']} errors of {lv[64]['releases']}; p50 {lv[64]['p50_ms']} ms, p99 {lv[64]['p99_ms']} ms, "
      f"{lv[64]['releases_per_s']}/s", "", "", "0 errors", lv[64]["errors"] == 0),
 ]
+aud = rel.get("audit")
+if aud:
+    targets.append(("Audit log bytes per release (entries + checkpoints)", f"{aud['bytes_per_release']} B over {aud['releases']:,} releases", "", "", "", None))
+    targets.append(("Audit log bytes per refused anonymous request", f"{aud['bytes_per_refused_anonymous_request']} B over {aud['refused_requests']:,}",
+                    "", "", "", None))
+    targets.append((f"Broker memory after {aud['auth_flood']:,} /auth and {aud['refused_requests']:,} refused requests (in-process)",
+                    f"heap {aud['heap_used_after_gc_mb_after_flood']} MB after GC, RSS {aud['rss_mb']} MB, {aud['sessions_open_after_flood']} sessions open",
+                    "", "", "", None))
 for s in sizes:
     targets.append((f"Confidential job, {s['rows']:,} rows / plaintext training (before training only)", f"{s['confidential_s']} s",
                     f"{s['plaintext_s']} s", f"{s['overhead_pct']:+} % ({s['overhead_read_phase_pct']:+} %)", "< 3 %" if s["rows"] >= 600_000 else "",

@@ -19,7 +19,7 @@ import java.util.stream.Stream;
  * stderr. bench/run runs them; each figure comes with its baseline measured in the same JVM.
  *
  * <pre>
- *   java -cp benchmarks.jar dev.cloister.bench.Harness release [--clients 1,16,64] [--seconds S]
+ *   java -cp benchmarks.jar dev.cloister.bench.Harness release [--clients 1,16,64] [--seconds S] [--flood N]
  *   java -cp benchmarks.jar dev.cloister.bench.Harness job [--sizes 60000,600000] [--reps N]
  * </pre>
  */

@@ -57,15 +57,18 @@ final class ReleaseLoad {
 
   static Map<String, Object> run(Map<String, String> opts) throws Exception {
     int[] clients = Harness.ints(opts.getOrDefault("clients", "1,16,64"));
+    int flood = Integer.parseInt(opts.getOrDefault("flood", "20000"));
     double seconds = Double.parseDouble(opts.getOrDefault("seconds", "8"));
     Path work = Files.createTempDirectory("cloister-bench-release");
     SimulatedSnpPlatform platform = SimulatedSnpPlatform.openOrCreate(work.resolve("platform"), Clock.systemUTC());
     Path adminFile = BrokerInit.init(work.resolve("broker"), Clock.systemUTC());
     String admin = Files.readString(adminFile).strip();
     Map<String, Object> out = new LinkedHashMap<>();
+    Map<String, Object> audit = new LinkedHashMap<>();
     byte[] secret = new byte[300]; // about the size of a dataset's Tink keyset
     new SecureRandom().nextBytes(secret);
     Platform tee = platform.launched(Octets.fromHex("cd".repeat(48)), Octets.fromHex("ef".repeat(32)));
+    long logBefore;
     try (Broker broker = Broker.start(Broker.Options.loopback(work.resolve("broker"), 0).withSimulation(List.of(platform.trustAnchor())))) {
       URI uri = broker.uri();
       HttpResponse<String> put = HttpClient.newHttpClient().send(HttpRequest.newBuilder(uri.resolve("/kbs/v0/resource/" + RESOURCE))
@@ -83,17 +86,72 @@ final class ReleaseLoad {
       Harness.say("release: warming up (" + uri + ")");
       load(uri, tee, secret, 4, Math.min(seconds, 4));
       List<Map<String, Object>> levels = new ArrayList<>();
+      logBefore = logBytes(work.resolve("broker"));
+      long releases = 0;
       for (int c : clients) {
         Map<String, Object> r = load(uri, tee, secret, c, seconds);
         Harness.say("release: " + c + " clients: " + r);
         levels.add(r);
+        releases += ((Number) r.get("releases")).longValue() + ((Number) r.get("errors")).longValue();
       }
       out.put("levels", levels);
+      audit.put("releases", releases);
+      audit.put("bytes_per_release", releases == 0 ? null : Harness.round((logBytes(work.resolve("broker")) - logBefore) / (double) releases, 1));
+      // Refused anonymous requests, then a flood of /auth from this one address (issue 13 items 3 and 7).
+      logBefore = logBytes(work.resolve("broker"));
+      audit.put("refused_requests", flood);
+      audit.put("auth_flood", flood);
+      HttpClient http = HttpClient.newHttpClient();
+      try (ExecutorService ex = Executors.newFixedThreadPool(16)) {
+        for (int i = 0; i < flood; i++) {
+          int kind = i % 3;
+          ex.submit(() -> http.send(switch (kind) {
+            case 0 -> HttpRequest.newBuilder(uri.resolve("/kbs/v0/resources")).header("Authorization", "Bearer not-the-admin").build();
+            case 1 -> HttpRequest.newBuilder(uri.resolve("/kbs/v0/resource/" + RESOURCE)).header("Cookie", "kbs-session-id=unknown").build();
+            default -> HttpRequest.newBuilder(uri.resolve("/kbs/v0/attest")).POST(HttpRequest.BodyPublishers.ofString("{}")).build();
+          }, HttpResponse.BodyHandlers.discarding()));
+          ex.submit(() -> http.send(HttpRequest.newBuilder(uri.resolve("/kbs/v0/auth"))
+              .POST(HttpRequest.BodyPublishers.ofString("{\"version\":\"0.4.0\",\"tee\":\"snp\",\"extra-params\":\"\"}")).build(),
+              HttpResponse.BodyHandlers.discarding()));
+        }
+      }
+      System.gc();
+      audit.put("heap_used_after_gc_mb_after_flood", Harness.round(java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / 1e6, 1));
+      String metrics = http.send(HttpRequest.newBuilder(uri.resolve("/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+      audit.put("sessions_open_after_flood", metrics.lines().filter(l -> l.startsWith("kbs_sessions_open ")).map(l -> l.substring(18).strip()).findFirst().orElse(null));
     }
+    // Closing the broker writes the counted refusals (one entry per source and minute).
+    audit.put("bytes_per_refused_anonymous_request", Harness.round((logBytes(work.resolve("broker")) - logBefore) / (double) flood, 3));
+    audit.put("rss_mb", Harness.round(rssKb() / 1e3, 1));
+    out.put("audit", audit);
     Harness.say("release: crypto floor");
     out.put("floor", floor(platform, tee, secret, seconds));
     Harness.deleteTree(work);
     return out;
+  }
+
+  /** The audit log's stored bytes: every entry and every checkpoint note. */
+  private static long logBytes(Path dataDir) throws java.sql.SQLException {
+    try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:file:" + dataDir.resolve("broker.db") + "?mode=ro");
+        var st = c.createStatement();
+        var r = st.executeQuery("SELECT (SELECT COALESCE(SUM(LENGTH(body)), 0) FROM ledger_entries) + (SELECT COALESCE(SUM(LENGTH(CAST(note AS BLOB))), 0) FROM ledger_checkpoints)")) {
+      r.next();
+      return r.getLong(1);
+    }
+  }
+
+  /** This process's resident set (the broker runs in it), from /proc. */
+  private static long rssKb() {
+    try {
+      for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (l.startsWith("VmRSS:")) {
+          return Long.parseLong(l.replaceAll("[^0-9]", ""));
+        }
+      }
+    } catch (java.io.IOException | NumberFormatException e) {
+      // not Linux: reported as 0
+    }
+    return 0;
   }
 
   /** {@code clients} virtual threads, each releasing in a loop for {@code seconds}. */

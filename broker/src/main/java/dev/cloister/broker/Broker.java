@@ -9,6 +9,7 @@ import dev.cloister.attestation.tee.Context;
 import dev.cloister.attestation.tee.TeeFamilies;
 import dev.cloister.attestation.tee.TeeFamily;
 import dev.cloister.attestation.snp.verify.TrustAnchor;
+import dev.cloister.broker.http.AnonymousRefusals;
 import dev.cloister.broker.http.BrokerHttp;
 import dev.cloister.broker.kbs.KbsService;
 import dev.cloister.broker.kbs.Sessions;
@@ -139,9 +140,33 @@ public final class Broker implements AutoCloseable {
   private final URI uri;
   private final Map<String, String> unreleasable;
   private final DataDirectoryLock dirLock;
+  private final AnonymousRefusals refusals;
+
+  /**
+   * The JDK HTTP server's own limits, which are JVM-wide system properties read once, when the
+   * first server of the process starts; an operator's {@code -D} setting wins. Seconds for times.
+   * A request (headers and body) must arrive within {@code maxReqTime}, so a client sending slowly
+   * is cut off; a connection that sends nothing is closed after the same time; the response must be
+   * done within {@code maxRspTime}; at most {@code maxConnections} connections are open (beyond,
+   * new ones are closed at once); headers are at most 64 KiB (the JDK's default is 380 KiB).
+   */
+  static final Map<String, String> HTTP_SERVER_LIMITS = Map.of(
+      "sun.net.httpserver.maxReqTime", "20",
+      "sun.net.httpserver.maxRspTime", "60",
+      "jdk.httpserver.maxConnections", "512",
+      "sun.net.httpserver.maxReqHeaderSize", Integer.toString(64 << 10));
+
+  private static void applyHttpServerLimits() {
+    HTTP_SERVER_LIMITS.forEach((k, v) -> {
+      if (System.getProperty(k) == null) {
+        System.setProperty(k, v);
+      }
+    });
+  }
 
   private Broker(HttpServer server, ExecutorService executor, ScheduledExecutorService janitor, BrokerStore store, BrokerAudit audit, URI uri,
-      Map<String, String> unreleasable, DataDirectoryLock dirLock) {
+      Map<String, String> unreleasable, DataDirectoryLock dirLock, AnonymousRefusals refusals) {
+    this.refusals = refusals;
     this.dirLock = dirLock;
     this.unreleasable = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(unreleasable));
     this.server = server;
@@ -200,6 +225,7 @@ public final class Broker implements AutoCloseable {
       }
       audit = BrokerAudit.open(database, store, o.clock(), o.allowSimulated());
 
+      applyHttpServerLimits();
       HttpServer server = tls ? HttpsServer.create(new InetSocketAddress(address, o.port()), 256)
           : HttpServer.create(new InetSocketAddress(address, o.port()), 256);
       if (server instanceof HttpsServer https) {
@@ -216,7 +242,9 @@ public final class Broker implements AutoCloseable {
       Sessions sessions = new Sessions(o.clock(), o.sessionTimeout(), 100_000);
       KbsService kbs = new KbsService(sessions, families, context.build(), tokens, policies, store, audit, o.allowSimulated());
       PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-      new BrokerHttp(kbs, store, policies, referenceValues, tokens, audit, audit, metrics, tls, o.sessionTimeout().toSeconds()).register(server);
+      metrics.gauge("kbs_sessions_open", sessions, Sessions::size);
+      AnonymousRefusals refusals = new AnonymousRefusals(o.clock(), audit::anonymousRefusals);
+      new BrokerHttp(kbs, store, policies, referenceValues, tokens, audit, audit, metrics, tls, o.sessionTimeout().toSeconds(), refusals).register(server);
       ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
       server.setExecutor(executor);
       ScheduledExecutorService janitor = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -224,13 +252,14 @@ public final class Broker implements AutoCloseable {
         t.setDaemon(true);
         return t;
       });
-      janitor.scheduleAtFixedRate(sessions::purgeExpired, 60, 60, TimeUnit.SECONDS);
+      janitor.scheduleAtFixedRate(sessions::purgeExpired, 10, 10, TimeUnit.SECONDS);
+      janitor.scheduleWithFixedDelay(() -> flushRefusals(refusals, false), 5, 5, TimeUnit.SECONDS);
       server.start();
       audit.adminChange("broker.start", (o.allowSimulated() ? "allow-simulated " : "") + "tee=" + String.join(",", families.keySet()) + " " + uri
           + (o.policies().isEmpty() ? "" : " policy=" + String.join(",", new java.util.TreeSet<>(o.policies().keySet())))
           + (o.requireCrl() ? " require-crl" : "")
           + (unreleasable.isEmpty() ? "" : " unpinned=" + String.join(",", unreleasable.keySet())));
-      return new Broker(server, executor, janitor, store, audit, uri, unreleasable, dirLock);
+      return new Broker(server, executor, janitor, store, audit, uri, unreleasable, dirLock, refusals);
     } catch (IOException | GeneralSecurityException | SQLException | RuntimeException e) {
       if (audit != null) {
         audit.close();
@@ -253,11 +282,26 @@ public final class Broker implements AutoCloseable {
     return unreleasable;
   }
 
+  /** Writes the anonymous refusals counted so far, every window included (tests; {@link #close} does it too). */
+  void flushAnonymousRefusals() {
+    flushRefusals(refusals, true);
+  }
+
+  private static void flushRefusals(AnonymousRefusals refusals, boolean all) {
+    try {
+      refusals.flush(all);
+    } catch (RuntimeException e) {
+      // Kept for the next flush; a scheduled task that threw would never run again.
+      System.err.println("cloister broker: anonymous refusals not yet logged: " + e.getMessage());
+    }
+  }
+
   @Override
   public void close() {
     server.stop(0);
     janitor.shutdownNow();
     executor.shutdownNow();
+    flushRefusals(refusals, true);
     audit.close();
     try {
       store.close();

@@ -11,6 +11,7 @@ import dev.cloister.broker.store.BrokerStore;
 import dev.cloister.ledger.AuditEntry;
 import dev.cloister.ledger.AuditEvent;
 import dev.cloister.ledger.AuditExport;
+import dev.cloister.ledger.AuditFields;
 import dev.cloister.ledger.AuditLog;
 import dev.cloister.ledger.LedgerTamperedException;
 import dev.cloister.ledger.SqlDatabase;
@@ -28,6 +29,8 @@ import java.security.spec.X509EncodedKeySpec;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
 
 /**
  * The broker's side of the audit log: every protocol decision and admin change becomes an entry,
@@ -116,35 +119,64 @@ final class BrokerAudit implements AuditSink, BrokerHttp.AdminEvents, AuditedCha
     append(new AuditEvent.ReleaseDenied(sessionId, resourcePath, httpStatus, reason));
   }
 
+  /** One source's anonymous refusals of one minute; throws {@link AuditUnavailableException} when the log cannot be written. */
+  void anonymousRefusals(AuditEvent.AnonymousRefusals counted) {
+    append(counted);
+  }
+
   @Override
   public void adminChange(String action, String target) {
     append(new AuditEvent.AdminChange(action, target));
   }
 
+  /** Entries or checkpoints one audit GET answers unless it asks for fewer (a bounded page, so no GET can balloon the heap). */
+  static final int DEFAULT_PAGE = 1000;
+  /** The most one audit GET answers. */
+  static final int MAX_PAGE = 10_000;
+  /** The response header naming the {@code from} of the next page; absent on the last page. */
+  static final String NEXT_HEADER = "Cloister-Next-From";
+
   /**
-   * {@code entries} (the stored canonical entries, one per line), {@code checkpoints} (every signed
-   * note, oldest first, separated by form feeds since a note itself holds blank lines),
-   * {@code checkpoint} (the latest), {@code vkey}, and {@code export?format=jsonl|ocsf}.
+   * {@code entries} (the stored canonical entries, one per line), {@code checkpoints} (the signed
+   * notes, oldest first, separated by form feeds since a note itself holds blank lines),
+   * {@code checkpoint} (the latest), {@code vkey}, and {@code export?format=jsonl|ocsf}. Entries,
+   * checkpoints and export are paged: {@code from} (the first entry index, default 0; for
+   * checkpoints, the size after which they start), {@code limit} (default {@value #DEFAULT_PAGE},
+   * at most {@value #MAX_PAGE}) and {@code to} (an exclusive upper bound, e.g. the size of a
+   * checkpoint, so a reader pages through one fixed snapshot while appends go on); the next page's
+   * {@code from} comes in the {@value #NEXT_HEADER} header.
    */
   @Override
   public void handle(HttpExchange ex, String sub) throws IOException, KbsProblem {
-    String query = ex.getRequestURI().getQuery() == null ? "" : ex.getRequestURI().getQuery();
+    Map<String, String> query = query(ex.getRequestURI().getRawQuery());
     try {
       switch (sub) {
-        case "entries" -> stream(ex, "application/x-ndjson", w -> {
-          for (AuditEntry e : log.entries(0, log.size())) {
-            w.write(new String(e.canonical(), StandardCharsets.UTF_8));
-            w.write('\n');
-          }
-        });
-        case "checkpoints" -> stream(ex, "text/plain; charset=utf-8", w -> w.write(String.join("\f", log.checkpoints())));
-        case "checkpoint" -> stream(ex, "text/plain; charset=utf-8", w -> w.write(log.latestCheckpoint() == null ? "" : log.latestCheckpoint().note()));
-        case "vkey" -> stream(ex, "text/plain; charset=utf-8", w -> w.write(log.verifierKey() + "\n"));
+        case "entries" -> {
+          Page page = page(query);
+          List<AuditEntry> entries = log.entries(page.from(), page.end());
+          stream(ex, "application/x-ndjson", page.next(), w -> {
+            for (AuditEntry e : entries) {
+              w.write(new String(e.canonical(), StandardCharsets.UTF_8));
+              w.write('\n');
+            }
+          });
+        }
+        case "checkpoints" -> {
+          Page page = page(query);
+          List<String> notes = log.checkpoints(page.from(), page.end());
+          stream(ex, "text/plain; charset=utf-8", page.next(), w -> w.write(String.join("\f", notes)));
+        }
+        case "checkpoint" -> stream(ex, "text/plain; charset=utf-8", -1, w -> w.write(log.latestCheckpoint() == null ? "" : log.latestCheckpoint().note()));
+        case "vkey" -> stream(ex, "text/plain; charset=utf-8", -1, w -> w.write(log.verifierKey() + "\n"));
         case "export" -> {
-          boolean ocsf = query.contains("format=ocsf");
-          stream(ex, "application/x-ndjson", w -> {
-            var entries = log.entries(0, log.size());
-            if (ocsf) {
+          String format = query.getOrDefault("format", "jsonl");
+          if (!format.equals("jsonl") && !format.equals("ocsf")) {
+            throw KbsProblem.badRequest("format: jsonl or ocsf");
+          }
+          Page page = page(query);
+          List<AuditEntry> entries = log.entries(page.from(), page.end());
+          stream(ex, "application/x-ndjson", page.next(), w -> {
+            if (format.equals("ocsf")) {
               AuditExport.ocsf(entries, w);
             } else {
               AuditExport.jsonl(entries, w);
@@ -158,15 +190,63 @@ final class BrokerAudit implements AuditSink, BrokerHttp.AdminEvents, AuditedCha
     }
   }
 
+  /** Entries {@code [from, end)}; {@code next} is the following page's {@code from}, or -1 on the last page. */
+  private record Page(long from, long end, long next) {}
+
+  private Page page(Map<String, String> q) throws KbsProblem {
+    long from = number(q, "from", 0, Long.MAX_VALUE);
+    long limit = number(q, "limit", DEFAULT_PAGE, MAX_PAGE);
+    if (limit < 1) {
+      throw KbsProblem.badRequest("limit: at least 1");
+    }
+    long bound = Math.min(log.size(), number(q, "to", Long.MAX_VALUE, Long.MAX_VALUE));
+    long end = Math.max(from, Math.min(bound, from + limit));
+    return new Page(from, end, end < bound ? end : -1);
+  }
+
+  private static long number(Map<String, String> q, String name, long otherwise, long max) throws KbsProblem {
+    String v = q.get(name);
+    if (v == null) {
+      return otherwise;
+    }
+    try {
+      long n = Long.parseLong(v);
+      if (n < 0 || n > max) {
+        throw KbsProblem.badRequest(name + ": between 0 and " + max);
+      }
+      return n;
+    } catch (NumberFormatException e) {
+      throw KbsProblem.badRequest(name + ": not a number");
+    }
+  }
+
+  private static Map<String, String> query(String raw) throws KbsProblem {
+    Map<String, String> out = new java.util.HashMap<>();
+    if (raw == null || raw.isEmpty()) {
+      return out;
+    }
+    for (String part : raw.split("&")) {
+      int eq = part.indexOf('=');
+      String key = eq < 0 ? part : part.substring(0, eq);
+      if (out.put(key, eq < 0 ? "" : part.substring(eq + 1)) != null) {
+        throw KbsProblem.badRequest("query: " + AuditFields.bound(key) + " given twice");
+      }
+    }
+    return out;
+  }
+
   private interface Body {
     void write(Writer w) throws IOException, SQLException, LedgerTamperedException;
   }
 
-  private static void stream(HttpExchange ex, String type, Body body) throws IOException, SQLException, LedgerTamperedException {
+  private static void stream(HttpExchange ex, String type, long next, Body body) throws IOException, SQLException, LedgerTamperedException {
     java.io.StringWriter buffer = new java.io.StringWriter();
     body.write(buffer);
     byte[] bytes = buffer.toString().getBytes(StandardCharsets.UTF_8);
     ex.getResponseHeaders().set("Content-Type", type);
+    if (next >= 0) {
+      ex.getResponseHeaders().set(NEXT_HEADER, Long.toString(next));
+    }
     ex.sendResponseHeaders(200, bytes.length == 0 ? -1 : bytes.length);
     if (bytes.length > 0) {
       try (var out = ex.getResponseBody()) {

@@ -45,7 +45,13 @@ final class AuditCommand implements Runnable {
     URI url;
   }
 
-  static AuditLog.Stored load(Source source, Path adminToken) throws IOException, InterruptedException, java.sql.SQLException {
+  /**
+   * The log as one snapshot. From a data directory: one read transaction. From a running broker:
+   * its latest checkpoint first, then the entries and checkpoints up to that checkpoint's size, page
+   * by page, so appends that land meanwhile are simply not part of what is checked.
+   */
+  static AuditLog.Stored load(Source source, Path adminToken)
+      throws IOException, InterruptedException, java.sql.SQLException, LedgerTamperedException {
     if (source.dataDir != null) {
       return AuditLog.readOnly(dev.cloister.broker.store.BrokerStore.database(source.dataDir));
     }
@@ -53,15 +59,43 @@ final class AuditCommand implements Runnable {
       throw new UsageException("--url needs --admin-token FILE");
     }
     AdminClient admin = new AdminClient(source.url, Files.readString(adminToken).strip());
+    String latest = admin.get("/kbs/v0/audit/checkpoint");
+    long size = latest.isEmpty() ? 0 : checkpointSize(latest);
     List<byte[]> entries = new ArrayList<>();
-    for (String line : admin.get("/kbs/v0/audit/entries").split("\n")) {
-      if (!line.isEmpty()) {
-        entries.add(line.getBytes(StandardCharsets.UTF_8));
+    while (entries.size() < size) {
+      String page = admin.get("/kbs/v0/audit/entries?from=" + entries.size() + "&limit=" + PAGE + "&to=" + size);
+      int before = entries.size();
+      for (String line : page.split("\n")) {
+        if (!line.isEmpty()) {
+          entries.add(line.getBytes(StandardCharsets.UTF_8));
+        }
+      }
+      if (entries.size() == before) {
+        throw new LedgerTamperedException("the broker's checkpoint covers " + size + " entries but it serves only " + before);
       }
     }
-    String notes = admin.get("/kbs/v0/audit/checkpoints");
-    List<String> checkpoints = notes.isEmpty() ? List.of() : Arrays.asList(notes.split("\f"));
+    List<String> checkpoints = new ArrayList<>();
+    while (checkpoints.size() < size) {
+      String notes = admin.get("/kbs/v0/audit/checkpoints?from=" + checkpoints.size() + "&limit=" + PAGE + "&to=" + size);
+      if (notes.isEmpty()) {
+        throw new LedgerTamperedException("the broker's checkpoint covers " + size + " entries but it serves only " + checkpoints.size() + " checkpoints");
+      }
+      checkpoints.addAll(Arrays.asList(notes.split("\f")));
+    }
     return new AuditLog.Stored(entries, checkpoints);
+  }
+
+  /** Entries or checkpoints asked for per request: the broker's largest page. */
+  static final int PAGE = 10_000;
+
+  /** The tree size a signed note commits to (its second line); verified later with the rest. */
+  static long checkpointSize(String note) throws LedgerTamperedException {
+    String[] lines = note.split("\n", 3);
+    try {
+      return Long.parseLong(lines.length > 1 ? lines[1] : "");
+    } catch (NumberFormatException e) {
+      throw new LedgerTamperedException("the broker's latest checkpoint names no tree size");
+    }
   }
 
   @Command(name = "verify", mixinStandardHelpOptions = true,

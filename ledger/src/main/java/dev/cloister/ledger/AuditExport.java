@@ -16,7 +16,8 @@ import java.util.Map;
  * <em>Authentication</em> (3002, activity Logon) of the TEE, succeeded when affirming; a key
  * release or denial is an <em>Authorize Session</em> (3003, activity Assign Privileges) with
  * success or failure; a session start and an admin change are <em>API Activity</em> (6003, Create
- * and Update). Cloister's own fields travel under {@code unmapped}.
+ * and Update); anonymous refusals, counted per source and minute, are API Activity (activity
+ * Other, failure). Cloister's own fields travel under {@code unmapped}.
  */
 public final class AuditExport {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -66,6 +67,13 @@ public final class AuditExport {
         activityId = 1;
         success = false;
         message = "denied " + e.fields().get("resource") + ": " + e.fields().get("reason");
+      }
+      case "anonymous_refusals" -> {
+        classUid = 6003;
+        categoryUid = 6;
+        activityId = 99;
+        success = false;
+        message = e.fields().get("count") + " requests refused before authentication from " + e.fields().get("source");
       }
       case "session_started" -> {
         classUid = 6003;

@@ -102,10 +102,38 @@ public final class AuditLog implements AutoCloseable {
     }
   }
 
-  /** Reads a log without keys and without writing (for auditors and exports). */
+  /**
+   * Reads a log without keys and without writing (for auditors and exports), as one consistent
+   * snapshot: a broker appending meanwhile adds an entry and its checkpoint in one transaction, and
+   * this read sees either both or neither.
+   */
   public static Stored readOnly(SqlDatabase database) throws SQLException {
     try (Connection c = database.connectReadOnly()) {
-      return read(c);
+      return snapshot(c);
+    }
+  }
+
+  /**
+   * Both queries in one read transaction. Two separate statements would each see the log as it
+   * was at that moment, so an append landing between them made a live log look tampered (issue 13).
+   * SQLite's read transaction keeps one WAL snapshot; PostgreSQL needs REPEATABLE READ for that (its
+   * default, READ COMMITTED, takes a new snapshot per statement).
+   */
+  static Stored snapshot(Connection c) throws SQLException {
+    boolean auto = c.getAutoCommit();
+    if (!c.getMetaData().getURL().startsWith("jdbc:sqlite:")) {
+      c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+    }
+    c.setAutoCommit(false);
+    try {
+      Stored s = read(c);
+      c.commit();
+      return s;
+    } catch (SQLException | RuntimeException e) {
+      c.rollback();
+      throw e;
+    } finally {
+      c.setAutoCommit(auto);
     }
   }
 
@@ -285,9 +313,19 @@ public final class AuditLog implements AutoCloseable {
     return out;
   }
 
-  /** Every stored checkpoint note, oldest first. */
-  public synchronized List<String> checkpoints() throws SQLException {
-    return read(connection()).checkpoints();
+  /** The checkpoint notes for sizes {@code (from, to]}, that is the checkpoints written by appends {@code from} to {@code to - 1}, oldest first. */
+  public synchronized List<String> checkpoints(long from, long to) throws SQLException {
+    List<String> out = new ArrayList<>();
+    try (PreparedStatement p = connection().prepareStatement("SELECT note FROM ledger_checkpoints WHERE size > ? AND size <= ? ORDER BY size")) {
+      p.setLong(1, from);
+      p.setLong(2, to);
+      try (ResultSet r = p.executeQuery()) {
+        while (r.next()) {
+          out.add(r.getString(1));
+        }
+      }
+    }
+    return out;
   }
 
   public synchronized List<byte[]> inclusionProof(int index, int size) {

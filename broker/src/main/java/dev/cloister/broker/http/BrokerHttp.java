@@ -51,6 +51,8 @@ public final class BrokerHttp {
   private final PrometheusMeterRegistry metrics;
   private final boolean secureCookies;
   private final long sessionSeconds;
+  private final AnonymousRefusals refusals;
+  private final ClientBudget budget = new ClientBudget(ClientBudget.REQUESTS_PER_CLIENT, ClientBudget.BYTES_PER_CLIENT);
 
   /** Records admin events in the audit log, and commits admin changes with theirs. */
   public interface AdminEvents extends AuditedChanges {
@@ -58,7 +60,8 @@ public final class BrokerHttp {
   }
 
   public BrokerHttp(KbsService kbs, BrokerStore store, ReleasePolicies policies, ReferenceValueStore referenceValues, EarTokens tokens, AuditRoutes audit,
-      AdminEvents adminEvents, PrometheusMeterRegistry metrics, boolean secureCookies, long sessionSeconds) {
+      AdminEvents adminEvents, PrometheusMeterRegistry metrics, boolean secureCookies, long sessionSeconds, AnonymousRefusals refusals) {
+    this.refusals = java.util.Objects.requireNonNull(refusals, "refusals");
     this.kbs = kbs;
     this.store = store;
     this.policies = policies;
@@ -75,9 +78,59 @@ public final class BrokerHttp {
     server.createContext("/", this::handle);
   }
 
+  /** The address a request came from: sessions, budgets and anonymous refusals are counted by it. */
+  static String client(HttpExchange ex) {
+    var a = ex.getRemoteAddress();
+    return a == null || a.getAddress() == null ? "unknown" : a.getAddress().getHostAddress();
+  }
+
   private void handle(HttpExchange ex) throws IOException {
     String path = ex.getRequestURI().getRawPath();
     String method = ex.getRequestMethod();
+    // Health and metrics stay answerable whatever one address holds; they read no body.
+    if (path.equals("/healthz") || path.equals("/metrics")) {
+      route(ex, path, method, new boolean[1]);
+      return;
+    }
+    String client = client(ex);
+    long bytes = declaredBody(ex);
+    if (!budget.acquire(client, bytes)) {
+      metrics.counter("kbs_client_budget_refusals_total").increment();
+      refused(ex, client, "budget", new KbsProblem(429, "too-busy", "too many requests or request bytes in flight from this address; retry later"), false);
+      return;
+    }
+    try {
+      route(ex, path, method, new boolean[1]);
+    } finally {
+      budget.release(client, bytes);
+    }
+  }
+
+  /** The body bytes a request will hold: its Content-Length, or the largest body any route takes when it declares none. */
+  private static long declaredBody(HttpExchange ex) {
+    String length = ex.getRequestHeaders().getFirst("Content-Length");
+    if (length != null) {
+      try {
+        return Math.max(0, Math.min(Long.parseLong(length.strip()), MAX_RESOURCE_BODY + 1L));
+      } catch (NumberFormatException e) {
+        return MAX_RESOURCE_BODY; // the JDK server refuses such a request before this runs; count the worst anyway
+      }
+    }
+    return ex.getRequestHeaders().containsKey("Transfer-Encoding") ? MAX_RESOURCE_BODY : 0;
+  }
+
+  /** Answers a refusal; one not recorded on its own, from a client that did not authenticate, is counted for its source. */
+  private void refused(HttpExchange ex, String client, String route, KbsProblem p, boolean authenticated) throws IOException {
+    Counter.builder("kbs_refusals_total").tag("route", route).tag("status", String.valueOf(p.status())).register(metrics).increment();
+    if (!p.isAudited() && !authenticated) {
+      metrics.counter("kbs_anonymous_refusals_total").increment();
+      refusals.record(client, route + " " + p.status() + " " + p.type());
+    }
+    Exchange.problem(ex, p);
+  }
+
+  /** {@code authenticated[0]} is set once the admin credential checked. */
+  private void route(HttpExchange ex, String path, String method, boolean[] authenticated) throws IOException {
     String route = "other";
     Timer.Sample sample = Timer.start(metrics);
     try {
@@ -92,11 +145,11 @@ public final class BrokerHttp {
         getResource(ex, path.substring("/kbs/v0/resource/".length()));
       } else if (path.startsWith("/kbs/v0/resource/") && (method.equals("POST") || method.equals("PUT"))) {
         route = "resource_put";
-        admin(ex);
+        admin(ex, authenticated);
         putResource(ex, path.substring("/kbs/v0/resource/".length()));
       } else if (path.startsWith("/kbs/v0/resource/") && method.equals("DELETE")) {
         route = "resource_delete";
-        admin(ex);
+        admin(ex, authenticated);
         ResourcePath revoked = parsePath(path.substring("/kbs/v0/resource/".length()));
         if (!adminEvents.commit("resource.delete", revoked.toString(), BrokerStore.resourceDelete(revoked))) {
           throw KbsProblem.notFound("no resource " + revoked);
@@ -104,19 +157,19 @@ public final class BrokerHttp {
         Exchange.json(ex, 200, Map.of("deleted", revoked.toString()));
       } else if (path.equals("/kbs/v0/resources") && method.equals("GET")) {
         route = "resources";
-        admin(ex);
+        admin(ex, authenticated);
         Exchange.json(ex, 200, Map.of("resources", store.resourceNames()));
       } else if (path.equals("/kbs/v0/resource-policy") && method.equals("POST")) {
         route = "policy";
-        admin(ex);
+        admin(ex, authenticated);
         trusteePolicy(ex);
       } else if (path.startsWith("/kbs/v0/resource-policy/")) {
         route = "policy";
-        admin(ex);
+        admin(ex, authenticated);
         scopedPolicy(ex, method, path.substring("/kbs/v0/resource-policy/".length()));
       } else if (path.equals("/kbs/v0/reference-value-keys") && method.equals("POST")) {
         route = "refvalue_key";
-        admin(ex);
+        admin(ex, authenticated);
         try {
           String kid = referenceValues.trust(new String(Exchange.body(ex, MAX_SMALL_BODY), StandardCharsets.UTF_8));
           Exchange.json(ex, 200, Map.of("trusted", kid));
@@ -125,7 +178,7 @@ public final class BrokerHttp {
         }
       } else if (path.equals("/kbs/v0/reference-value") && method.equals("POST")) {
         route = "refvalue";
-        admin(ex);
+        admin(ex, authenticated);
         try {
           var rv = referenceValues.publish(new String(Exchange.body(ex, MAX_SMALL_BODY), StandardCharsets.UTF_8));
           Exchange.json(ex, 200, Map.of("name", rv.name(), "version", rv.version(), "measurement", rv.measurement()));
@@ -135,11 +188,11 @@ public final class BrokerHttp {
         }
       } else if (path.equals("/kbs/v0/reference-values") && method.equals("GET")) {
         route = "refvalues";
-        admin(ex);
+        admin(ex, authenticated);
         Exchange.json(ex, 200, referenceValues.current());
       } else if (path.startsWith("/kbs/v0/audit/") && method.equals("GET")) {
         route = "audit";
-        admin(ex);
+        admin(ex, authenticated);
         audit.handle(ex, path.substring("/kbs/v0/audit/".length()));
       } else if (path.equals("/.well-known/jwks.json") && method.equals("GET")) {
         route = "jwks";
@@ -159,26 +212,50 @@ public final class BrokerHttp {
         route = "metrics";
         Exchange.text(ex, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape());
       } else {
-        throw KbsProblem.notFound("no route " + method + " " + path);
+        throw KbsProblem.notFound("no route " + method + " " + dev.cloister.ledger.AuditFields.bound(path));
       }
     } catch (KbsProblem p) {
-      Counter.builder("kbs_refusals_total").tag("route", route).tag("status", String.valueOf(p.status())).register(metrics).increment();
-      Exchange.problem(ex, p);
+      refused(ex, client(ex), route, p, authenticated[0]);
     } catch (AuditUnavailableException e) {
       // Refuse, keep serving: the operator reads why (a full disk, say) and the client may retry.
       System.err.println("cloister broker: " + e.getMessage());
       Counter.builder("kbs_refusals_total").tag("route", route).tag("status", "503").register(metrics).increment();
       Exchange.problem(ex, new KbsProblem(503, "audit-unavailable", e.getMessage()));
     } catch (SQLException | GeneralSecurityException | RuntimeException e) {
-      // Never echo internals; the log of the server operator gets the class only.
-      Exchange.problem(ex, new KbsProblem(500, "internal-error", "internal error (" + e.getClass().getSimpleName() + ")"));
+      internalError(ex, method, route, e);
     } finally {
       sample.stop(Timer.builder("kbs_request_seconds").tag("route", route).publishPercentileHistogram().register(metrics));
     }
   }
 
+  /**
+   * A 500: the operator's log (stderr) gets a line with a fresh correlation id, the route, the
+   * exception's class and message and where it was thrown; the client gets the same id in the
+   * problem+json and nothing else about it. Messages here come from the JDK, SQLite and this
+   * code, which put no secrets in them, and are bounded like audit fields.
+   */
+  private void internalError(HttpExchange ex, String method, String route, Exception e) throws IOException {
+    byte[] raw = new byte[8];
+    ERROR_IDS.nextBytes(raw);
+    String id = java.util.HexFormat.of().formatHex(raw);
+    StringBuilder line = new StringBuilder("cloister broker: internal error ").append(id).append(" on ").append(method).append(' ').append(route)
+        .append(": ").append(e.getClass().getName());
+    if (e.getMessage() != null) {
+      line.append(": ").append(dev.cloister.ledger.AuditFields.bound(e.getMessage()));
+    }
+    StackTraceElement[] at = e.getStackTrace();
+    for (int i = 0; i < Math.min(at.length, 8); i++) {
+      line.append(System.lineSeparator()).append("    at ").append(at[i]);
+    }
+    System.err.println(line);
+    metrics.counter("kbs_internal_errors_total").increment();
+    Exchange.problem(ex, new KbsProblem(500, "internal-error", "internal error " + id + ": the broker's operator log names it by this id"), id);
+  }
+
+  private static final java.security.SecureRandom ERROR_IDS = new java.security.SecureRandom();
+
   private void auth(HttpExchange ex) throws IOException, KbsProblem {
-    KbsService.Challenge c = kbs.auth(Exchange.body(ex, MAX_SMALL_BODY));
+    KbsService.Challenge c = kbs.auth(Exchange.body(ex, MAX_SMALL_BODY), client(ex));
     ex.getResponseHeaders().add("Set-Cookie", cookie(c.sessionId()));
     metrics.counter("kbs_auth_total").increment();
     Exchange.json(ex, 200, Map.of("nonce", c.nonce(), "extra-params", ""));
@@ -288,12 +365,13 @@ public final class BrokerHttp {
     }
   }
 
-  private void admin(HttpExchange ex) throws KbsProblem, SQLException {
+  /** Checks the admin credential; a refusal is counted with the source's other anonymous refusals, not logged on its own. */
+  private void admin(HttpExchange ex, boolean[] authenticated) throws KbsProblem, SQLException {
     String presented = Exchange.bearer(ex);
     if (presented == null || !store.isAdminToken(presented.getBytes(StandardCharsets.UTF_8))) {
-      adminEvents.adminChange("admin.refused", ex.getRequestMethod() + " " + ex.getRequestURI().getRawPath());
       throw KbsProblem.unauthenticated("admin-unauthorized", "this endpoint needs this broker's admin credential");
     }
+    authenticated[0] = true;
   }
 
   private String cookie(String session) {

@@ -32,11 +32,20 @@ final class Exchange {
   }
 
   static void problem(HttpExchange ex, KbsProblem p) throws IOException {
+    problem(ex, p, null);
+  }
+
+  /** With a correlation id (RFC 9457 {@code instance} and {@code correlation_id}) that the operator's log repeats. */
+  static void problem(HttpExchange ex, KbsProblem p, String correlationId) throws IOException {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("type", PROBLEM_BASE + p.type());
     m.put("title", p.type().replace('-', ' '));
     m.put("status", p.status());
     m.put("detail", p.getMessage());
+    if (correlationId != null) {
+      m.put("instance", "urn:cloister:error:" + correlationId);
+      m.put("correlation_id", correlationId);
+    }
     send(ex, p.status(), "application/problem+json", JSON.writeValueAsBytes(m));
   }
 

@@ -8,6 +8,7 @@ package dev.cloister.broker.kbs;
 public final class KbsProblem extends Exception {
   private final int status;
   private final String type;
+  private boolean audited;
 
   public KbsProblem(int status, String type, String detail) {
     super(detail);
@@ -22,6 +23,17 @@ public final class KbsProblem extends Exception {
   /** A short stable name, e.g. {@code "attestation-failed"}; the problem type URI ends with it. */
   public String type() {
     return type;
+  }
+
+  /** Marks this refusal as recorded in the audit log on its own (a decision); others are counted per source. */
+  public KbsProblem audited() {
+    this.audited = true;
+    return this;
+  }
+
+  /** True when the refusal has its own audit entry. */
+  public boolean isAudited() {
+    return audited;
   }
 
   public static KbsProblem badRequest(String detail) {

@@ -71,7 +71,8 @@ public final class KbsService {
   /** The challenge for a new session. */
   public record Challenge(String sessionId, String nonce, java.time.Instant expires) {}
 
-  public Challenge auth(byte[] body) throws KbsProblem {
+  /** Opens a session for {@code client} (its address: sessions are bounded per client, see {@link Sessions}). */
+  public Challenge auth(byte[] body, String client) throws KbsProblem {
     JsonNode req = parse(body, "auth request");
     String version = text(req, "version");
     if (!PROTOCOL_VERSION.equals(version)) {
@@ -81,88 +82,88 @@ public final class KbsService {
     if (!families.containsKey(tee)) {
       throw KbsProblem.unauthenticated("tee-unsupported", "tee '" + tee + "' is not supported (supported: " + families.keySet() + ")");
     }
-    Sessions.Authed s = sessions.create(tee);
+    Sessions.Authed s = sessions.create(tee, client);
     // Not audited: /auth is unauthenticated, so a durable, signed entry per request would let anyone
     // fill the log and spend an fsync each. A session enters the log with its attestation verdict.
     return new Challenge(s.id(), s.nonce(), s.expires());
   }
 
-  /** Checks the attestation; returns the EAR token. */
+  /**
+   * Checks the attestation; returns the EAR token. Evidence that reached the verifier gets its own
+   * audit entry (a verdict, bounded: {@link dev.cloister.ledger.AuditFields}); a request refused
+   * before that (no session, a replay, malformed JSON, a wrong nonce) is left to the caller, which
+   * counts such refusals per source instead.
+   */
   public String attest(String sessionId, byte[] body) throws KbsProblem {
     Sessions.Authed session = sessions.consume(sessionId);
-    try {
-      JsonNode req = parse(body, "attestation");
-      JsonNode runtime = object(req, "runtime-data");
-      String nonce = text(runtime, "nonce");
-      JsonNode teePubkey = object(runtime, "tee-pubkey");
-      JsonNode evidence = req.get("tee-evidence");
-      if (evidence == null || evidence.isNull()) {
-        throw KbsProblem.badRequest("tee-evidence: missing");
-      }
-      if (evidence.isTextual()) {
-        evidence = parse(evidence.asText().getBytes(java.nio.charset.StandardCharsets.UTF_8), "tee-evidence");
-      }
-      JsonNode primary = evidence.has("primary_evidence") ? evidence.get("primary_evidence") : evidence;
-      String additional = "";
-      if (evidence.has("additional_evidence")) {
-        // It is hashed into the session binding: any other type read as "" would bind evidence the client never sent.
-        if (!evidence.get("additional_evidence").isTextual()) {
-          throw KbsProblem.badRequest("tee-evidence.additional_evidence: must be a string");
-        }
-        additional = evidence.get("additional_evidence").asText();
-      }
-      if (!MessageDigest.isEqual(nonce.getBytes(java.nio.charset.StandardCharsets.UTF_8), session.nonce().getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
-        throw KbsProblem.unauthenticated("nonce-mismatch", "runtime-data.nonce is not this session's nonce");
-      }
-      JWK teeKey;
-      try {
-        teeKey = SecretWrapper.teeKey(JSON.convertValue(teePubkey, MAP));
-      } catch (SecretWrapper.UnsupportedKeyException e) {
-        throw KbsProblem.badRequest("runtime-data.tee-pubkey: " + e.getMessage());
-      }
-      TeeFamily family = families.get(session.tee());
-      TeeFamily.Binding binding = family.binding();
-      byte[] expected = RuntimeDataBinding.reportData(nonce, teePubkey, additional, binding.size());
-      AttestationResult result;
-      try {
-        // The session's digest is an input of the evaluation: the family binds it where its evidence carries it.
-        result = family.evaluate(new Evidence.Json(primary), context.withSessionBinding(expected)).appraisal().orElseThrow();
-      } catch (AttestationException e) {
-        audit.attestation(subject(session.id()), session.tee(), "unknown", "contraindicated", "", "", e.getMessage());
-        throw KbsProblem.unauthenticated("attestation-failed", e.getMessage());
-      }
-      String measurement = String.valueOf(result.claims().getOrDefault("measurement", ""));
-      String platform = result.platform().label();
-      String reason = result.firstFailure().map(c -> c.name() + ": " + c.detail()).orElse("");
-      // The binding is checked here, by the protocol, whatever the appraisal options say.
-      if (!(result.claims().get(binding.claim()) instanceof String rd)
-          || !MessageDigest.isEqual(rd.getBytes(java.nio.charset.StandardCharsets.US_ASCII),
-              HexFormat.of().formatHex(expected).getBytes(java.nio.charset.StandardCharsets.US_ASCII))) {
-        audit.attestation(subject(session.id()), session.tee(), platform, result.status().label(), measurement, claimsDigest(result),
-            reason.isEmpty() ? binding.claim() + ": does not bind the session" : reason);
-        throw KbsProblem.unauthenticated("binding-failed", binding.claim() + " does not bind this session's nonce and TEE key");
-      }
-      Map<String, Object> claims = new LinkedHashMap<>(result.claims());
-      Map<String, Object> runtimeClaims = new LinkedHashMap<>();
-      runtimeClaims.put("nonce", nonce);
-      runtimeClaims.put("tee-pubkey", JSON.convertValue(teePubkey, MAP));
-      claims.put("runtime_data_claims", runtimeClaims);
-      String token = tokens.issue(new EarTokens.Appraisal(
-          result.status(), "cloister:" + session.tee() + "-default", claims, teeKey.toPublicJWK().toJSONObject(), nonce, simulatedAllowed));
-      audit.attestation(subject(session.id()), session.tee(), platform, result.status().label(), measurement, claimsDigest(result), reason);
-      sessions.attested(session.id(), token);
-      return token;
-    } catch (KbsProblem p) {
-      if (!p.type().equals("attestation-failed") && !p.type().equals("binding-failed")) {
-        audit.attestation(subject(session.id()), session.tee(), "unknown", "contraindicated", "", "", p.getMessage());
-      }
-      throw p;
+    JsonNode req = parse(body, "attestation");
+    JsonNode runtime = object(req, "runtime-data");
+    String nonce = text(runtime, "nonce");
+    JsonNode teePubkey = object(runtime, "tee-pubkey");
+    JsonNode evidence = req.get("tee-evidence");
+    if (evidence == null || evidence.isNull()) {
+      throw KbsProblem.badRequest("tee-evidence: missing");
     }
+    if (evidence.isTextual()) {
+      evidence = parse(evidence.asText().getBytes(java.nio.charset.StandardCharsets.UTF_8), "tee-evidence");
+    }
+    JsonNode primary = evidence.has("primary_evidence") ? evidence.get("primary_evidence") : evidence;
+    String additional = "";
+    if (evidence.has("additional_evidence")) {
+      // It is hashed into the session binding: any other type read as "" would bind evidence the client never sent.
+      if (!evidence.get("additional_evidence").isTextual()) {
+        throw KbsProblem.badRequest("tee-evidence.additional_evidence: must be a string");
+      }
+      additional = evidence.get("additional_evidence").asText();
+    }
+    if (!MessageDigest.isEqual(nonce.getBytes(java.nio.charset.StandardCharsets.UTF_8), session.nonce().getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
+      throw KbsProblem.unauthenticated("nonce-mismatch", "runtime-data.nonce is not this session's nonce");
+    }
+    JWK teeKey;
+    try {
+      teeKey = SecretWrapper.teeKey(JSON.convertValue(teePubkey, MAP));
+    } catch (SecretWrapper.UnsupportedKeyException e) {
+      throw KbsProblem.badRequest("runtime-data.tee-pubkey: " + e.getMessage());
+    }
+    TeeFamily family = families.get(session.tee());
+    TeeFamily.Binding binding = family.binding();
+    byte[] expected = RuntimeDataBinding.reportData(nonce, teePubkey, additional, binding.size());
+    AttestationResult result;
+    try {
+      // The session's digest is an input of the evaluation: the family binds it where its evidence carries it.
+      result = family.evaluate(new Evidence.Json(primary), context.withSessionBinding(expected)).appraisal().orElseThrow();
+    } catch (AttestationException e) {
+      audit.attestation(subject(session.id()), session.tee(), "unknown", "contraindicated", "", "", e.getMessage());
+      throw KbsProblem.unauthenticated("attestation-failed", e.getMessage()).audited();
+    }
+    String measurement = String.valueOf(result.claims().getOrDefault("measurement", ""));
+    String platform = result.platform().label();
+    String reason = result.firstFailure().map(c -> c.name() + ": " + c.detail()).orElse("");
+    // The binding is checked here, by the protocol, whatever the appraisal options say.
+    if (!(result.claims().get(binding.claim()) instanceof String rd)
+        || !MessageDigest.isEqual(rd.getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+            HexFormat.of().formatHex(expected).getBytes(java.nio.charset.StandardCharsets.US_ASCII))) {
+      audit.attestation(subject(session.id()), session.tee(), platform, result.status().label(), measurement, claimsDigest(result),
+          reason.isEmpty() ? binding.claim() + ": does not bind the session" : reason);
+      throw KbsProblem.unauthenticated("binding-failed", binding.claim() + " does not bind this session's nonce and TEE key").audited();
+    }
+    Map<String, Object> claims = new LinkedHashMap<>(result.claims());
+    Map<String, Object> runtimeClaims = new LinkedHashMap<>();
+    runtimeClaims.put("nonce", nonce);
+    runtimeClaims.put("tee-pubkey", JSON.convertValue(teePubkey, MAP));
+    claims.put("runtime_data_claims", runtimeClaims);
+    String token = tokens.issue(new EarTokens.Appraisal(
+        result.status(), "cloister:" + session.tee() + "-default", claims, teeKey.toPublicJWK().toJSONObject(), nonce, simulatedAllowed));
+    audit.attestation(subject(session.id()), session.tee(), platform, result.status().label(), measurement, claimsDigest(result), reason);
+    sessions.attested(session.id(), token);
+    return token;
   }
 
   /**
    * Releases a resource to an attested TEE: authorised by the session cookie or a bearer token,
-   * then the release policy, then existence. Returns the flattened JWE.
+   * then the release policy, then existence. Returns the flattened JWE. Every decision about a
+   * verified token has its own audit entry; a request without a live attested session or a valid
+   * token is refused before any decision and left to the caller to count per source.
    */
   public Map<String, String> resource(String sessionId, String bearer, String path) throws KbsProblem {
     String subject = sessionId != null ? subject(sessionId) : "bearer";
@@ -170,17 +171,9 @@ public final class KbsService {
     if (bearer != null) {
       token = bearer;
     } else {
-      Sessions.State s;
-      try {
-        s = sessions.get(sessionId);
-      } catch (KbsProblem p) {
-        audit.denied(subject, path, p.status(), p.getMessage());
-        throw p;
-      }
+      Sessions.State s = sessions.get(sessionId);
       if (!(s instanceof Sessions.Attested a)) {
-        KbsProblem p = KbsProblem.unauthenticated("not-attested", "this session has not attested");
-        audit.denied(subject, path, p.status(), p.getMessage());
-        throw p;
+        throw KbsProblem.unauthenticated("not-attested", "this session has not attested");
       }
       token = a.token();
     }
@@ -188,7 +181,6 @@ public final class KbsService {
     try {
       claims = tokens.verify(token);
     } catch (EarTokens.InvalidTokenException e) {
-      audit.denied(subject, path, 401, e.getMessage());
       throw KbsProblem.unauthenticated("token-invalid", e.getMessage());
     }
     if (bearer != null) {
@@ -199,26 +191,26 @@ public final class KbsService {
     if (!simulatedAllowed && issuedUnderSimulation(claims)) {
       String why = "the token was issued while the broker allowed the simulated platform, which it no longer does";
       audit.denied(subject, path, 401, why);
-      throw KbsProblem.unauthenticated("token-invalid", why);
+      throw KbsProblem.unauthenticated("token-invalid", why).audited();
     }
     ResourcePath resource;
     try {
       resource = ResourcePath.parse(path);
     } catch (IllegalArgumentException e) {
       audit.denied(subject, path, 404, e.getMessage());
-      throw KbsProblem.notFound(e.getMessage());
+      throw KbsProblem.notFound(e.getMessage()).audited();
     }
     ReleasePolicies.Decision decision = policies.decide(resource, claims.toJSONObject());
     if (!decision.allowed()) {
       audit.denied(subject, resource.toString(), 403, decision.reason());
-      throw KbsProblem.denied("release policy denied " + resource + ": " + decision.reason());
+      throw KbsProblem.denied("release policy denied " + resource + ": " + decision.reason()).audited();
     }
     byte[] secret = null;
     try {
       secret = store.resource(resource).orElse(null);
       if (secret == null) {
         audit.denied(subject, resource.toString(), 404, "no such resource");
-        throw KbsProblem.notFound("no resource " + resource);
+        throw KbsProblem.notFound("no resource " + resource).audited();
       }
       JWK teeKey = SecretWrapper.teeKey(claims.getJSONObjectClaim("tee-pubkey"));
       Map<String, String> jwe = SecretWrapper.wrap(secret, teeKey);
@@ -226,10 +218,10 @@ public final class KbsService {
       return jwe;
     } catch (SQLException | GeneralSecurityException e) {
       audit.denied(subject, resource.toString(), 500, "storage error");
-      throw new KbsProblem(500, "storage-error", "the resource could not be read");
+      throw new KbsProblem(500, "storage-error", "the resource could not be read").audited();
     } catch (SecretWrapper.UnsupportedKeyException | java.text.ParseException e) {
       audit.denied(subject, resource.toString(), 401, "token has no usable tee-pubkey");
-      throw KbsProblem.unauthenticated("token-invalid", "token has no usable tee-pubkey");
+      throw KbsProblem.unauthenticated("token-invalid", "token has no usable tee-pubkey").audited();
     } finally {
       if (secret != null) {
         Arrays.fill(secret, (byte) 0);
