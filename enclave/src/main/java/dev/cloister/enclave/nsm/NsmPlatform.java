@@ -1,0 +1,93 @@
+package dev.cloister.enclave.nsm;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.cloister.attestation.Octets;
+import dev.cloister.attestation.PlatformKind;
+import dev.cloister.enclave.Platform;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.Optional;
+
+/**
+ * The platform of a workload in an AWS Nitro enclave, through {@code /dev/nsm}: each evidence call
+ * asks the NSM for a fresh attestation document whose {@code user_data} is the KBS binding, given
+ * to the broker's {@code nitro} family as the base64 document (a JSON string). The NSM
+ * {@code nonce} and {@code public_key} are left unset: they belong to the application.
+ *
+ * <p>The identity is the enclave image: PCR0 is the measurement (what a release policy pins as
+ * {@code claims.pcrs['0']}); Nitro has no host data, so it is empty.
+ */
+public final class NsmPlatform implements Platform {
+  /** The KBS binding is a SHA-384 digest; the nitro family binds it unpadded (48 bytes) as user_data. */
+  static final int BINDING_SIZE = 48;
+
+  /** Opens the device for one request. */
+  @FunctionalInterface
+  public interface Opener {
+    Nsm open() throws NsmException;
+  }
+
+  private final Opener opener;
+  private final Identity identity;
+
+  private NsmPlatform(Opener opener, Identity identity) {
+    this.opener = opener;
+    this.identity = identity;
+  }
+
+  public static boolean present(Path dev) {
+    return Nsm.present(dev);
+  }
+
+  /** The platform on {@code dev}; asks for one document to learn PCR0. */
+  public static NsmPlatform open(Path dev) throws NsmException {
+    return open(() -> Nsm.open(dev));
+  }
+
+  public static NsmPlatform open(Opener opener) throws NsmException {
+    try (Nsm nsm = opener.open()) {
+      Octets pcr0 = nsm.attestation(Optional.empty(), Optional.empty(), Optional.empty()).parsed().pcrs().get(0);
+      if (pcr0 == null) {
+        throw new NsmException.BadResponse("Attestation.document.pcrs", "has no PCR0", null);
+      }
+      return new NsmPlatform(opener, new Identity(PlatformKind.HARDWARE, pcr0, Octets.zeros(0)));
+    }
+  }
+
+  @Override
+  public String tee() {
+    return "nitro";
+  }
+
+  @Override
+  public Identity identity() {
+    return identity;
+  }
+
+  @Override
+  public JsonNode evidence(byte[] reportData) throws NsmException {
+    try (Nsm nsm = opener.open()) {
+      byte[] document = nsm.attestation(Optional.of(userData(reportData)), Optional.empty(), Optional.empty()).document();
+      return TextNode.valueOf(Base64.getEncoder().encodeToString(document));
+    }
+  }
+
+  /**
+   * KbsClient zero-pads the 48-byte KBS digest to the 64 bytes of SNP and TDX REPORT_DATA; the
+   * padding is dropped here so user_data is the digest the nitro family compares. Any other report
+   * data is passed as given (and a broker will refuse it).
+   */
+  static Octets userData(byte[] reportData) {
+    if (reportData.length == 64 && Arrays.equals(reportData, BINDING_SIZE, 64, new byte[64 - BINDING_SIZE], 0, 64 - BINDING_SIZE)) {
+      return Octets.copyOfRange(reportData, 0, BINDING_SIZE);
+    }
+    return Octets.copyOf(reportData);
+  }
+
+  @Override
+  public String toString() {
+    return "NsmPlatform[pcr0 " + identity.measurement().hex() + "]";
+  }
+}
