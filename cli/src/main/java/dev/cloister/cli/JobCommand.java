@@ -42,10 +42,11 @@ final class JobCommand implements Runnable {
   @Command(name = "run", mixinStandardHelpOptions = true,
       description = {"Attest to every party's broker with a fresh key per session, receive each data key, decrypt each dataset in memory,",
           "train, seal the model and metrics to each recipient (HPKE), and write an attested receipt.",
-          "--platform auto (the default) uses the TEE this machine is: configfs-tsm with a sev_guest or tdx_guest provider;",
+          "--platform auto (the default) uses the TEE this machine is, the first found of: configfs-tsm with a sev_guest or tdx_guest",
+          "provider, /dev/sev-guest, /dev/nsm (AWS Nitro Enclaves), /dev/tpmrm0 with Azure's HCL report (Azure confidential VMs);",
           "on a machine with none it says so and exits 1. --platform configfs-tsm asks the kernel's configfs-tsm (Linux 6.7+, an SEV-SNP",
-          "or TDX guest) for each report; --platform simulated launches the simulated SEV-SNP platform with the bundle's measurement",
-          "and HOST_DATA = contract digest."},
+          "or TDX guest) for each report; sev-guest, nsm and azure-vtpm name one device; --platform simulated launches the simulated",
+          "SEV-SNP platform with the bundle's measurement and HOST_DATA = contract digest."},
       exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:outputs written",
           "1:refused or failed (party and reason named; nothing written), or no TEE found (--platform auto)", "2:usage error"})
   static final class Run implements Callable<Integer> {
@@ -53,7 +54,7 @@ final class JobCommand implements Runnable {
     @Option(names = "--contract", required = true, paramLabel = "F") Path contract;
     @Option(names = "--bundle", required = true, paramLabel = "DIR") Path bundle;
     @Option(names = "--dataset", required = true, paramLabel = "NAME=FILE") List<String> datasets;
-    @Option(names = "--platform", defaultValue = "auto", paramLabel = "auto|configfs-tsm|simulated",
+    @Option(names = "--platform", defaultValue = "auto", paramLabel = "auto|configfs-tsm|sev-guest|nsm|azure-vtpm|simulated",
         description = "The TEE to attest with (default: ${DEFAULT-VALUE}, the one this machine has).") String platform;
     @Option(names = "--tsm-root", paramLabel = "DIR", defaultValue = ConfigfsTsm.DEFAULT_ROOT,
         description = "configfs-tsm's report directory (default: ${DEFAULT-VALUE}).") Path tsmRoot;
@@ -78,6 +79,7 @@ final class JobCommand implements Runnable {
         case "simulated" -> SimulatedSnpPlatform.openOrCreate(platformDir != null ? platformDir : SimulatedPlatformDir.defaultDir(), Clock.systemUTC())
             .launched(WorkloadBundle.measure(bundle).measurement(), Octets.copyOf(signed.contract().digest()));
         case "configfs-tsm" -> open(() -> TsmPlatform.open(new ConfigfsTsm(tsmRoot)));
+        case "sev-guest", "nsm", "azure-vtpm" -> open(Platforms.probes(tsmRoot).stream().filter(p -> p.name().equals(platform)).findFirst().orElseThrow().opener());
         case "auto" -> {
           List<Platforms.Probe> probes = Platforms.probes(tsmRoot);
           Optional<Platforms.Probe> found = Platforms.detect(probes);
@@ -88,7 +90,7 @@ final class JobCommand implements Runnable {
           spec.commandLine().getErr().println("platform: " + found.get().name() + " at " + found.get().where());
           yield open(found.get().opener());
         }
-        default -> throw new UsageException("--platform must be auto, configfs-tsm or simulated");
+        default -> throw new UsageException("--platform must be auto, configfs-tsm, sev-guest, nsm, azure-vtpm or simulated");
       };
       if (tee == null) {
         return ExitCodes.REJECTED;

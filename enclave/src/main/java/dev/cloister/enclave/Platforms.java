@@ -1,8 +1,14 @@
 package dev.cloister.enclave;
 
+import dev.cloister.enclave.nsm.Nsm;
+import dev.cloister.enclave.nsm.NsmPlatform;
+import dev.cloister.enclave.sevguest.SevGuest;
+import dev.cloister.enclave.sevguest.SevGuestPlatform;
 import dev.cloister.enclave.tsm.ConfigfsTsm;
 import dev.cloister.enclave.tsm.TsmException;
 import dev.cloister.enclave.tsm.TsmPlatform;
+import dev.cloister.enclave.vtpm.AzureVtpmPlatform;
+import dev.cloister.enclave.vtpm.TpmTransport;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -34,15 +40,20 @@ public final class Platforms {
   public record Probe(String name, String where, java.util.function.BooleanSupplier present, Opener opener) {}
 
   /**
-   * The probes, in detection order. Slots for the device attesters, added as each lands: after
-   * configfs-tsm, {@code /dev/sev-guest} (SEV-SNP without configfs-tsm), {@code /dev/tdx_guest} (the
-   * TDREPORT; its quote still comes from configfs-tsm), {@code /dev/nsm} (AWS Nitro Enclaves), then
-   * {@code /dev/tpmrm0} with Azure's HCL report NV index (Azure confidential VMs, whose SEV-SNP or TDX
-   * device the paravisor hides from the guest).
+   * The probes, in detection order: configfs-tsm (SEV-SNP or TDX, Linux 6.7+); {@code /dev/sev-guest}
+   * (SEV-SNP on older kernels, VMPL 0); {@code /dev/nsm} (AWS Nitro Enclaves); {@code /dev/tpmrm0}
+   * holding Azure's HCL report NV index (Azure confidential VMs, whose SEV-SNP or TDX device the
+   * paravisor hides from the guest). {@code /dev/tdx_guest} alone is no platform: it gives the
+   * TDREPORT, and a TDX guest's quote comes from configfs-tsm.
    */
   public static List<Probe> probes(Path tsmRoot) {
     ConfigfsTsm tsm = new ConfigfsTsm(tsmRoot);
-    return List.of(new Probe("configfs-tsm", tsmRoot.toString(), () -> hasProvider(tsm), () -> TsmPlatform.open(tsm)));
+    return List.of(
+        new Probe("configfs-tsm", tsmRoot.toString(), () -> hasProvider(tsm), () -> TsmPlatform.open(tsm)),
+        new Probe("sev-guest", SevGuest.DEFAULT_PATH.toString(), () -> SevGuestPlatform.present(SevGuest.DEFAULT_PATH),
+            () -> SevGuestPlatform.open(SevGuest.DEFAULT_PATH, 0)),
+        new Probe("nsm", Nsm.DEFAULT_PATH.toString(), () -> NsmPlatform.present(Nsm.DEFAULT_PATH), () -> NsmPlatform.open(Nsm.DEFAULT_PATH)),
+        new Probe("azure-vtpm", TpmTransport.TPMRM0 + " (HCL report, NV index 0x01400001)", AzureVtpmPlatform::present, AzureVtpmPlatform::open));
   }
 
   /** The first probe that finds its TEE. */
