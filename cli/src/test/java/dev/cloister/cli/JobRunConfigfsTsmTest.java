@@ -123,7 +123,8 @@ class JobRunConfigfsTsmTest {
       CliRunner none = CliRunner.run(run.toArray(String[]::new));
       assertThat(none.exit()).isEqualTo(1);
       assertThat(none.err()).isEqualTo("cloister: no TEE found on this machine (looked for configfs-tsm at " + tmp.resolve("no-configfs")
-          + "); to run on the simulated platform, say --platform simulated" + System.lineSeparator());
+          + ", sev-guest at /dev/sev-guest, nsm at /dev/nsm, azure-vtpm at /dev/tpmrm0 (HCL report, NV index 0x01400001))"
+          + "; to run on the simulated platform, say --platform simulated" + System.lineSeparator());
     } finally {
       brokers.forEach(Broker::close);
     }

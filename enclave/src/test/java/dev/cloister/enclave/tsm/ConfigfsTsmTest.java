@@ -200,7 +200,8 @@ class ConfigfsTsmTest {
     assertThat(dev.cloister.enclave.Platforms.detect(dev.cloister.enclave.Platforms.probes(tmp.resolve("absent")))).isEmpty();
     assertThat(dev.cloister.enclave.Platforms.noneFound(dev.cloister.enclave.Platforms.probes(tmp.resolve("absent"))))
         .isEqualTo("no TEE found on this machine (looked for configfs-tsm at " + tmp.resolve("absent")
-            + "); to run on the simulated platform, say --platform simulated");
+            + ", sev-guest at /dev/sev-guest, nsm at /dev/nsm, azure-vtpm at /dev/tpmrm0 (HCL report, NV index 0x01400001))"
+            + "; to run on the simulated platform, say --platform simulated");
     try (TsmFs fs = mount("--outblob", Vectors.require(SNP_REPORT).toString(), "--no-provider")) {
       assertThat(dev.cloister.enclave.Platforms.detect(dev.cloister.enclave.Platforms.probes(fs.root()))).isEmpty();
     }
