@@ -4,7 +4,7 @@ import static dev.cloister.enclave.sevguest.SevGuestAbi.*;
 
 import dev.cloister.attestation.MalformedEvidenceException;
 import dev.cloister.attestation.Octets;
-import dev.cloister.attestation.snp.abi.SnpCertTable;
+import dev.cloister.attestation.snp.abi.CertTable;
 import dev.cloister.attestation.snp.abi.SnpReport;
 import dev.cloister.enclave.linux.ErrnoException;
 import dev.cloister.enclave.linux.GuestDevice;
@@ -61,7 +61,7 @@ public final class SevGuest implements AutoCloseable {
   }
 
   /** A report with the host's certificate table (VCEK or VLEK, ASK, ARK), and the table's raw bytes. */
-  public record ExtendedReport(Report report, SnpCertTable certificates, byte[] certificateBlob) {
+  public record ExtendedReport(Report report, CertTable certificates, byte[] certificateBlob) {
     public ExtendedReport {
       certificateBlob = certificateBlob.clone();
     }
@@ -124,7 +124,7 @@ public final class SevGuest implements AutoCloseable {
         Report report = readReport("SNP_GET_EXT_REPORT", resp, userData, vmpl);
         byte[] blob = certs.toArray(ValueLayout.JAVA_BYTE);
         try {
-          return new ExtendedReport(report, SnpCertTable.parse(blob), blob);
+          return new ExtendedReport(report, CertTable.parse(blob), blob);
         } catch (MalformedEvidenceException e) {
           throw new SevGuestException.BadResponse("SNP_GET_EXT_REPORT", e.field(), e.detail(), e);
         }

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import dev.cloister.attestation.Octets;
 import dev.cloister.attestation.PlatformKind;
 import dev.cloister.attestation.snp.abi.SigningKey;
-import dev.cloister.attestation.snp.abi.SnpCertTable;
+import dev.cloister.attestation.snp.abi.CertTable;
 import dev.cloister.attestation.snp.abi.SnpReport;
 import dev.cloister.attestation.snp.evidence.SnpEvidenceCodec;
 import dev.cloister.enclave.Platform;
@@ -20,7 +20,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
 
 /**
  * The platform of a workload in an SEV-SNP guest, through {@code /dev/sev-guest}: each evidence
@@ -91,28 +90,27 @@ public final class SevGuestPlatform implements Platform {
   /** The broker's {@code snp} evidence for an extended report. */
   static JsonNode evidence(SevGuest.ExtendedReport x) throws SevGuestException, IOException {
     SnpReport report = x.report().report();
-    UUID vekGuid = report.signingKey() == SigningKey.VLEK ? SnpCertTable.VLEK : SnpCertTable.VCEK;
-    Optional<X509Certificate> vek = certificate(x.certificates(), vekGuid);
+    CertTable.Kind vekKind = report.signingKey() == SigningKey.VLEK ? CertTable.Kind.VLEK : CertTable.Kind.VCEK;
+    Optional<X509Certificate> vek = certificate(x.certificates(), vekKind);
     if (vek.isEmpty()) {
       return TextNode.valueOf(Base64.getEncoder().encodeToString(x.report().bytes()));
     }
     List<X509Certificate> chain = new ArrayList<>();
-    certificate(x.certificates(), SnpCertTable.ASK).ifPresent(chain::add);
-    certificate(x.certificates(), SnpCertTable.ARK).ifPresent(chain::add);
+    certificate(x.certificates(), CertTable.Kind.ASK).ifPresent(chain::add);
+    certificate(x.certificates(), CertTable.Kind.ARK).ifPresent(chain::add);
     return JSON.readTree(SnpEvidenceCodec.encodeTrusteeJson(report, vek.get(), chain));
   }
 
-  private static Optional<X509Certificate> certificate(SnpCertTable table, UUID guid) throws SevGuestException {
-    Optional<Octets> der = table.get(guid);
+  private static Optional<X509Certificate> certificate(CertTable table, CertTable.Kind kind) throws SevGuestException {
+    Optional<byte[]> der = table.get(kind);
     if (der.isEmpty()) {
       return Optional.empty();
     }
     try {
       // DER from AMD KDS as hosts pass it on; CertificateFactory also reads PEM, which some hosts store.
-      return Optional.of((X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(der.get().toByteArray())));
+      return Optional.of((X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(der.get())));
     } catch (CertificateException e) {
-      String name = new SnpCertTable.Entry(guid, der.get()).name();
-      throw new SevGuestException.BadResponse("SNP_GET_EXT_REPORT", "cert_table." + name, "is not an X.509 certificate", e);
+      throw new SevGuestException.BadResponse("SNP_GET_EXT_REPORT", "cert_table." + kind, "is not an X.509 certificate", e);
     }
   }
 
