@@ -25,6 +25,7 @@ import java.nio.file.Path;
  * <p>Needs native access ({@code --enable-native-access=ALL-UNNAMED}, as {@code ./cloister} and the
  * tests run with).
  */
+@SuppressWarnings("restricted") // calling libc is what this class is for; the JVM runs with --enable-native-access
 public final class LinuxDevice implements GuestDevice {
   /** open(2) flags: the same values on x86-64 and arm64 (asm-generic/fcntl.h); the ABI probe checks them. */
   public static final int O_RDWR = 02;

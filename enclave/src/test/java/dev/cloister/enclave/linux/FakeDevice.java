@@ -10,6 +10,7 @@ import java.util.List;
  * the caller's struct and the buffers its pointers name and writing its answer into them, as the
  * driver's copy_from_user/copy_to_user would.
  */
+@SuppressWarnings("restricted") // a fake driver reaches user memory by address, as the kernel does
 public final class FakeDevice implements GuestDevice {
   @FunctionalInterface
   public interface Driver {

@@ -46,6 +46,7 @@ import org.junit.jupiter.api.Test;
  * that root, and it binds the KBS digest as user_data. (Appraisal refuses any root but AWS's, so
  * the test root's documents are verified, bound, and still refused on {@code platform}.)
  */
+@SuppressWarnings("restricted") // the stand-in NSM reads the caller's struct by address
 class NsmPlatformTest {
   static final CBORMapper CBOR = new CBORMapper();
   static final byte[] PCR0 = filled(48, 0x11);

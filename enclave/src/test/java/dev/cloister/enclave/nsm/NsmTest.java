@@ -29,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * back) whose NSM answers with CBOR written out here byte by byte, carrying a real attestation
  * document (evervault attestation-doc-validation, beta/valid-attestation-doc-bytes).
  */
+@SuppressWarnings("restricted") // the fake driver reads the caller's struct by address
 class NsmTest {
   static final long NSM_IOCTL_RAW = 0xC0200A00L; // as gcc computes it from nsm.h
   static final byte[] DOCUMENT = Vectors.read("attestation-doc-validation/test-data/beta/valid-attestation-doc-bytes");

@@ -21,6 +21,7 @@ import java.util.function.Function;
  * (not taken from the code under test). What answers is scripted by the test: a report for the
  * requested user data, a certificate table the "host" holds, an error to return.
  */
+@SuppressWarnings("restricted") // the fake driver reads the caller's struct by address
 final class FakeSevGuestDriver implements FakeDevice.Driver {
   static final long SNP_GET_REPORT = 0xC0205300L;
   static final long SNP_GET_DERIVED_KEY = 0xC0205301L;

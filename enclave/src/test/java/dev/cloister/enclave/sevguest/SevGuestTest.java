@@ -133,9 +133,9 @@ class SevGuestTest {
     FakeSevGuestDriver d = driver();
     SevGuest.ExtendedReport x = guest(d).extendedReport(Octets.copyOf(REAL_REPORT_DATA), 0);
     assertThat(x.report().bytes()).isEqualTo(REAL_REPORT);
-    assertThat(x.certificates().get(CertTable.Kind.VCEK)).hasValueSatisfying(v -> assertThat(v).isEqualTo(VCEK));
-    assertThat(x.certificates().get(CertTable.Kind.ASK)).hasValueSatisfying(v -> assertThat(v).isEqualTo(ask));
-    assertThat(x.certificates().get(CertTable.Kind.ARK)).hasValueSatisfying(v -> assertThat(v).isEqualTo(ark));
+    assertThat(x.certificates().get(CertTable.Kind.VCEK)).hasValueSatisfying(c -> assertThat(c).isEqualTo(VCEK));
+    assertThat(x.certificates().get(CertTable.Kind.ASK)).hasValueSatisfying(c -> assertThat(c).isEqualTo(ask));
+    assertThat(x.certificates().get(CertTable.Kind.ARK)).hasValueSatisfying(c -> assertThat(c).isEqualTo(ark));
     assertThat(d.certsLens).containsExactly(2 * 4096);
     // The whole buffer, zero-filled past the table, as the driver copies it out.
     assertThat(x.certificateBlob()).hasSize(2 * 4096).startsWith(realCertificates());
@@ -151,8 +151,8 @@ class SevGuestTest {
     SevGuest.ExtendedReport x = guest(d).extendedReport(Octets.copyOf(REAL_REPORT_DATA), 0);
     assertThat(d.certsLens).containsExactly(8192, 12288);
     assertThat(x.report().bytes()).isEqualTo(REAL_REPORT);
-    assertThat(x.certificates().entries()).extracting(e -> e.kind().map(Enum::name).orElse(e.guid().toString()))
-        .containsExactly("VCEK", "ASK", "ARK", "00112233-4455-6677-8899-aabbccddeeff");
+    assertThat(x.certificates().entries()).extracting(CertTable.Entry::toString)
+        .containsExactly("VCEK[" + VCEK.length + " bytes]", "ASK[" + ask.length + " bytes]", "ARK[" + ark.length + " bytes]", "00112233-4455-6677-8899-aabbccddeeff[5000 bytes]");
     assertThat(x.certificates().entries().get(3).data()).isEqualTo(extra);
   }
 
@@ -238,7 +238,7 @@ class SevGuestTest {
     d.hostCertificates = t;
     assertThatThrownBy(() -> guest(d).extendedReport(Octets.copyOf(REAL_REPORT_DATA), 0))
         .isInstanceOfSatisfying(SevGuestException.BadResponse.class, e -> assertThat(e.field()).isEqualTo("cert_table.entry[1]"))
-        .hasMessageStartingWith("SNP_GET_EXT_REPORT: cert_table.entry[1]: offset 8000 length ");
+        .hasMessageStartingWith("SNP_GET_EXT_REPORT: cert_table.entry[1]: offset 8000 length " + ask.length + " not within the certificate data [96, ");
   }
 
   @Test

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * TDG.MR.REPORT, copy tdreport out, -EIO when the TDCALL fails) serving the real TDREPORT an Azure
  * TDX CVM's HCL report carries (trustee az-tdx-vtpm/hcl-report.bin, at offset 32).
  */
+@SuppressWarnings("restricted") // the fake driver reads the caller's struct by address
 class TdxGuestTest {
   static final long TDX_CMD_GET_REPORT0 = 0xC4405401L; // as gcc computes it from tdx-guest.h
   static final byte[] HCL = Vectors.read("trustee/deps/verifier/test_data/az-tdx-vtpm/hcl-report.bin");
