@@ -262,6 +262,11 @@ public final class DcapIssuer {
       return pceSvn;
     }
 
+    /** The PCK key pair, for a simulated platform to keep between runs. */
+    public KeyPair key() {
+      return key;
+    }
+
     /** A PCK certificate kept earlier, with its key; its TCB is read from the certificate's SGX extension. */
     public static Pck of(X509Certificate certificate, KeyPair key) {
       PckExtensions ext;
