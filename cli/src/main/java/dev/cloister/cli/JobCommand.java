@@ -9,7 +9,7 @@ import dev.cloister.cleanroom.job.ReceiptVerdict;
 import dev.cloister.cleanroom.job.ReceiptVerifier;
 import dev.cloister.cleanroom.workload.WorkloadBundle;
 import dev.cloister.enclave.Platform;
-import dev.cloister.enclave.simulated.SimulatedSnpPlatform;
+import dev.cloister.enclave.simulated.SimulatedPlatforms;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -38,7 +38,8 @@ final class JobCommand implements Runnable {
   @Command(name = "run", mixinStandardHelpOptions = true,
       description = {"Attest to every party's broker with a fresh key per session, receive each data key, decrypt each dataset in memory,",
           "train, seal the model and metrics to each recipient (HPKE), and write an attested receipt.",
-          "--platform simulated launches the simulated SEV-SNP platform with the bundle's measurement and HOST_DATA = contract digest;",
+          "--platform simulated launches the simulated TEE (--tee snp, tdx or nitro) with the bundle's measurement (MEASUREMENT, MRTD, PCR0)",
+          "and the contract digest (HOST_DATA, MRCONFIGID, PCR16);",
           "it is the only platform today (real confidential VMs are not supported yet)."},
       exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:outputs written", "1:refused or failed (party and reason named; nothing written)", "2:usage error"})
   static final class Run implements Callable<Integer> {
@@ -47,6 +48,8 @@ final class JobCommand implements Runnable {
     @Option(names = "--bundle", required = true, paramLabel = "DIR") Path bundle;
     @Option(names = "--dataset", required = true, paramLabel = "NAME=FILE") List<String> datasets;
     @Option(names = "--platform", required = true, paramLabel = "simulated") String platform;
+    @Option(names = "--tee", defaultValue = "snp", paramLabel = "snp|tdx|nitro",
+        description = "With --platform simulated: which simulated TEE (default ${DEFAULT-VALUE}).") String simulatedTee;
     @Option(names = "--platform-dir", paramLabel = "DIR", description = "Simulated platform state (default: $CLOISTER_HOME/simulated-platform).") Path platformDir;
     @Option(names = "--out", required = true, paramLabel = "DIR") Path out;
 
@@ -62,8 +65,13 @@ final class JobCommand implements Runnable {
         files.put(kv[0], Path.of(kv[1]));
       }
       Platform tee = switch (platform) {
-        case "simulated" -> SimulatedSnpPlatform.openOrCreate(platformDir != null ? platformDir : SimulatedPlatformDir.defaultDir(), Clock.systemUTC())
-            .launched(WorkloadBundle.measure(bundle).measurement(), Octets.copyOf(signed.contract().digest()));
+        case "simulated" -> {
+          if (!SimulatedPlatforms.TEES.contains(simulatedTee)) {
+            throw new UsageException("--tee must be one of " + String.join(", ", SimulatedPlatforms.TEES));
+          }
+          yield SimulatedPlatforms.launch(simulatedTee, platformDir != null ? platformDir : SimulatedPlatformDir.defaultDir(), Clock.systemUTC(),
+              WorkloadBundle.measure(bundle).measurement(), Octets.copyOf(signed.contract().digest()));
+        }
         default -> throw new UsageException("--platform must be simulated (the only platform the job runs on today)");
       };
       try {
@@ -79,9 +87,10 @@ final class JobCommand implements Runnable {
   }
 
   @Command(name = "verify-receipt", mixinStandardHelpOptions = true,
-      description = "Check a job's receipt: its evidence verified (signature, chain to AMD's roots, validity) and appraised (the default"
-          + " policy: no debug guest, no simulated platform); REPORT_DATA = SHA-512 of the receipt (RFC 8785), HOST_DATA = the contract's"
-          + " digest, MEASUREMENT = the receipt's and the contract's workload measurement; the receipt names this contract, its dataset"
+      description = "Check a job's receipt: its evidence (SEV-SNP, TDX or Nitro) verified (signature, chain to the vendor's roots, validity) and appraised (the default"
+          + " policy: no debug guest, no simulated platform); REPORT_DATA (Nitro: user_data) = SHA-512 of the receipt (RFC 8785), HOST_DATA"
+          + " (TDX: MRCONFIGID; Nitro: PCR16) = the contract's digest, MEASUREMENT (TDX: MRTD; Nitro: PCR0) = the receipt's and the contract's"
+          + " workload measurement; the receipt names this contract, its dataset"
           + " owners and its recipients; each --output file is the sealed output whose digest the receipt holds.",
       exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:accepted", "1:rejected (the first failed check named)", "2:usage error"})
   static final class VerifyReceipt implements Callable<Integer> {
@@ -121,7 +130,7 @@ final class JobCommand implements Runnable {
       if (allowSimulated) {
         Path dir = platformDir != null ? platformDir : SimulatedPlatformDir.defaultDir();
         try {
-          context.simulatedAnchors(List.of(SimulatedSnpPlatform.trustAnchorIn(dir)));
+          context.simulated(SimulatedPlatforms.rootsIn(dir));
         } catch (Exception e) {
           throw new UsageException("--allow-simulated: no usable simulated platform in " + dir + " (" + e.getMessage() + ")");
         }

@@ -177,6 +177,14 @@ public record Context(
       return this;
     }
 
+    /** Every root of {@code roots}; trusted only with {@link #allowSimulated}. */
+    public Builder simulated(SimulatedRoots roots) {
+      simulatedAnchors.addAll(roots.snp());
+      simulatedIntel.addAll(roots.intel());
+      simulatedNitroRoots.addAll(roots.nitro());
+      return this;
+    }
+
     /** A simulated TDX/SGX platform's root and collateral, trusted only with {@link #allowSimulated}. */
     public Builder simulatedIntel(X509Certificate root, CollateralSource collateral) {
       simulatedIntel.add(new SimulatedIntel(root, collateral));

@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.cloister.attestation.Octets;
 import dev.cloister.attestation.PlatformKind;
+import dev.cloister.enclave.ContractBinding;
 import dev.cloister.enclave.Platform;
 import java.io.IOException;
 import java.math.BigInteger;
@@ -23,7 +24,6 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
-import java.security.MessageDigest;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.cert.CertificateEncodingException;
@@ -59,7 +59,7 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  *
  * <p>PCRs: PCR0 is the enclave image's measurement (here the workload's); PCR16, the first a
  * running enclave may extend, is the contract digest extended once into zeros
- * ({@link #contractPcr}), as the workload would do through the NSM's ExtendPCR before attesting:
+ * ({@link ContractBinding#nitroPcr}), as the workload would do through the NSM's ExtendPCR before attesting:
  * Nitro has no host-set launch field such as SEV-SNP's HOST_DATA, and the KBS session already binds
  * {@code user_data}. The other PCRs are zero.
  *
@@ -68,8 +68,6 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * kept: nothing is issued under them after creation.
  */
 public final class SimulatedNitroPlatform {
-  /** The PCR a contract is extended into. */
-  public static final int CONTRACT_PCR = 16;
   private static final String DN_SUFFIX = ",OU=SIMULATED,O=Cloister simulated platform,C=US";
   private static final Duration VALIDITY = Duration.ofDays(25 * 365);
 
@@ -172,17 +170,6 @@ public final class SimulatedNitroPlatform {
     }
   }
 
-  /** PCR16 for a contract: SHA-384(48 zero bytes || digest), one ExtendPCR from the PCR's reset value. */
-  public static Octets contractPcr(Octets contractDigest) {
-    try {
-      MessageDigest d = MessageDigest.getInstance("SHA-384");
-      d.update(new byte[48]);
-      return Octets.copyOf(d.digest(contractDigest.toByteArray()));
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
   /**
    * The platform as an enclave whose image measures {@code measurement} (PCR0) and which extended
    * the contract into PCR16 sees it: each evidence call signs a fresh document whose user data is
@@ -192,7 +179,7 @@ public final class SimulatedNitroPlatform {
     if (measurement.length() != 48) {
       throw new IllegalArgumentException("measurement: PCR0 is 48 bytes, got " + measurement.length());
     }
-    Map<Integer, Octets> pcrs = Map.of(0, measurement, CONTRACT_PCR, contractPcr(contractDigest));
+    Map<Integer, Octets> pcrs = Map.of(0, measurement, ContractBinding.NITRO_PCR, ContractBinding.nitroPcr(contractDigest));
     Platform.Identity identity = new Platform.Identity(PlatformKind.SIMULATED, measurement, contractDigest);
     return new Platform() {
       @Override

@@ -10,6 +10,7 @@ import dev.cloister.attestation.dcap.tcb.CollateralDirectory;
 import dev.cloister.attestation.dcap.tcb.IntelCollateral;
 import dev.cloister.attestation.dcap.tcb.TcbStatus;
 import dev.cloister.attestation.tee.Context;
+import dev.cloister.enclave.ContractBinding;
 import dev.cloister.enclave.Platform;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +20,6 @@ import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.Base64;
 import java.util.Objects;
 
@@ -106,24 +106,12 @@ public final class SimulatedTdxPlatform {
   }
 
   /**
-   * MRCONFIGID for a contract: its SHA-256 digest zero-padded to 48 bytes, as Trustee compares a
-   * TD's init data digest with MRCONFIGID. The host sets it at launch and the TD cannot change it,
-   * as SEV-SNP's HOST_DATA.
-   */
-  public static Octets mrConfigId(Octets contractDigest) {
-    if (contractDigest.length() > 48) {
-      throw new IllegalArgumentException("mr_config_id: a digest of at most 48 bytes, got " + contractDigest.length());
-    }
-    return Octets.copyOf(Arrays.copyOf(contractDigest.toByteArray(), 48));
-  }
-
-  /**
    * The platform as a TD launched with MRTD = {@code measurement} and MRCONFIGID = the contract
    * digest sees it: each evidence call signs a fresh quote over the given report data, as Trustee's
-   * TDX evidence JSON ({@code {"quote": base64}}).
+   * TDX evidence JSON ({@code {"quote": base64}}); MRCONFIGID as {@link ContractBinding#mrConfigId}.
    */
   public Platform launched(Octets measurement, Octets contractDigest) {
-    Octets configId = mrConfigId(contractDigest);
+    Octets configId = ContractBinding.mrConfigId(contractDigest);
     Platform.Identity identity = new Platform.Identity(PlatformKind.SIMULATED, measurement, contractDigest);
     return new Platform() {
       @Override

@@ -140,7 +140,7 @@ class SimulatedTdxPlatformTest {
 
   @Test
   void mrConfigIdIsTheContractDigestZeroPadded() {
-    assertThat(SimulatedTdxPlatform.mrConfigId(Octets.fromHex("01".repeat(32))).hex()).isEqualTo("01".repeat(32) + "00".repeat(16));
-    assertThat(HexFormat.of().formatHex(SimulatedTdxPlatform.mrConfigId(Octets.fromHex("02".repeat(48))).toByteArray())).isEqualTo("02".repeat(48));
+    assertThat(dev.cloister.enclave.ContractBinding.mrConfigId(Octets.fromHex("01".repeat(32))).hex()).isEqualTo("01".repeat(32) + "00".repeat(16));
+    assertThat(HexFormat.of().formatHex(dev.cloister.enclave.ContractBinding.mrConfigId(Octets.fromHex("02".repeat(48))).toByteArray())).isEqualTo("02".repeat(48));
   }
 }
