@@ -6,6 +6,7 @@ import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import dev.cloister.attestation.crypto.CryptoProviders;
 import dev.cloister.attestation.tee.Context;
+import dev.cloister.attestation.tee.SimulatedRoots;
 import dev.cloister.attestation.tee.TeeFamilies;
 import dev.cloister.attestation.tee.TeeFamily;
 import dev.cloister.attestation.snp.verify.TrustAnchor;
@@ -53,7 +54,7 @@ public final class Broker implements AutoCloseable {
   /**
    * How to run.
    *
-   * @param simulatedAnchors roots of simulated platforms to trust; used only with {@code allowSimulated}
+   * @param simulated roots of simulated platforms (SEV-SNP, TDX, Nitro) to trust; used only with {@code allowSimulated}
    * @param tees the KBS {@code tee} families accepted (default: every registered family, see {@link TeeFamilies})
    * @param nitroRoots the AWS Nitro roots trusted for {@code tee: "nitro"} (default: the embedded G1 root)
    * @param intelPcs Intel PCS or a PCCS to fetch TDX/SGX collateral from; empty (the default) reads
@@ -70,7 +71,7 @@ public final class Broker implements AutoCloseable {
       Optional<Path> tlsCert,
       Optional<Path> tlsKey,
       boolean allowSimulated,
-      List<TrustAnchor> simulatedAnchors,
+      SimulatedRoots simulated,
       Clock clock,
       Duration sessionTimeout,
       Duration tokenLifetime,
@@ -83,7 +84,7 @@ public final class Broker implements AutoCloseable {
       policies = Map.copyOf(policies);
       Objects.requireNonNull(dataDir, "dataDir");
       Objects.requireNonNull(bind, "bind");
-      simulatedAnchors = List.copyOf(simulatedAnchors);
+      Objects.requireNonNull(simulated, "simulated");
       tees = Set.copyOf(tees);
       nitroRoots = List.copyOf(nitroRoots);
       Objects.requireNonNull(intelPcs, "intelPcs");
@@ -94,41 +95,45 @@ public final class Broker implements AutoCloseable {
 
     /** Loopback, plain HTTP, every hardware TEE family, no simulation, 5-minute sessions and tokens. */
     public static Options loopback(Path dataDir, int port) {
-      return new Options(dataDir, "127.0.0.1", port, Optional.empty(), Optional.empty(), false, List.of(), Clock.systemUTC(),
+      return new Options(dataDir, "127.0.0.1", port, Optional.empty(), Optional.empty(), false, SimulatedRoots.NONE, Clock.systemUTC(),
           Duration.ofMinutes(5), Duration.ofMinutes(5), java.util.Set.copyOf(TeeFamilies.names()), TeeFamilies.defaultNitroRoots(), Optional.empty(), Map.of(), false);
     }
 
     public Options withSimulation(List<TrustAnchor> anchors) {
-      return new Options(dataDir, bind, port, tlsCert, tlsKey, true, anchors, clock, sessionTimeout, tokenLifetime, tees, nitroRoots, intelPcs, policies, requireCrl);
+      return withSimulation(SimulatedRoots.snp(anchors));
+    }
+
+    public Options withSimulation(SimulatedRoots roots) {
+      return new Options(dataDir, bind, port, tlsCert, tlsKey, true, roots, clock, sessionTimeout, tokenLifetime, tees, nitroRoots, intelPcs, policies, requireCrl);
     }
 
     public Options withClock(Clock c) {
-      return new Options(dataDir, bind, port, tlsCert, tlsKey, allowSimulated, simulatedAnchors, c, sessionTimeout, tokenLifetime, tees, nitroRoots, intelPcs, policies, requireCrl);
+      return new Options(dataDir, bind, port, tlsCert, tlsKey, allowSimulated, simulated, c, sessionTimeout, tokenLifetime, tees, nitroRoots, intelPcs, policies, requireCrl);
     }
 
     /** Accept only these KBS {@code tee} families. */
     public Options withTees(Set<String> t) {
-      return new Options(dataDir, bind, port, tlsCert, tlsKey, allowSimulated, simulatedAnchors, clock, sessionTimeout, tokenLifetime, t, nitroRoots, intelPcs, policies, requireCrl);
+      return new Options(dataDir, bind, port, tlsCert, tlsKey, allowSimulated, simulated, clock, sessionTimeout, tokenLifetime, t, nitroRoots, intelPcs, policies, requireCrl);
     }
 
     /** Fetch Intel collateral from this PCS or PCCS instead of reading it offline. */
     public Options withIntelPcs(URI pcs) {
-      return new Options(dataDir, bind, port, tlsCert, tlsKey, allowSimulated, simulatedAnchors, clock, sessionTimeout, tokenLifetime, tees, nitroRoots, Optional.of(pcs), policies, requireCrl);
+      return new Options(dataDir, bind, port, tlsCert, tlsKey, allowSimulated, simulated, clock, sessionTimeout, tokenLifetime, tees, nitroRoots, Optional.of(pcs), policies, requireCrl);
     }
 
     /** Appraise each named family with the policy file given for it. */
     public Options withPolicies(Map<String, Path> files) {
-      return new Options(dataDir, bind, port, tlsCert, tlsKey, allowSimulated, simulatedAnchors, clock, sessionTimeout, tokenLifetime, tees, nitroRoots, intelPcs, files, requireCrl);
+      return new Options(dataDir, bind, port, tlsCert, tlsKey, allowSimulated, simulated, clock, sessionTimeout, tokenLifetime, tees, nitroRoots, intelPcs, files, requireCrl);
     }
 
     /** Require a checked AMD CRL for SEV-SNP evidence. */
     public Options withRequiredCrl() {
-      return new Options(dataDir, bind, port, tlsCert, tlsKey, allowSimulated, simulatedAnchors, clock, sessionTimeout, tokenLifetime, tees, nitroRoots, intelPcs, policies, true);
+      return new Options(dataDir, bind, port, tlsCert, tlsKey, allowSimulated, simulated, clock, sessionTimeout, tokenLifetime, tees, nitroRoots, intelPcs, policies, true);
     }
 
     /** Trust these Nitro roots instead of the embedded AWS root. */
     public Options withNitroRoots(List<X509Certificate> roots) {
-      return new Options(dataDir, bind, port, tlsCert, tlsKey, allowSimulated, simulatedAnchors, clock, sessionTimeout, tokenLifetime, tees, roots, intelPcs, policies, requireCrl);
+      return new Options(dataDir, bind, port, tlsCert, tlsKey, allowSimulated, simulated, clock, sessionTimeout, tokenLifetime, tees, roots, intelPcs, policies, requireCrl);
     }
   }
 
@@ -191,7 +196,7 @@ public final class Broker implements AutoCloseable {
     var teePolicies = TeeFamilies.sessionPolicies(o.policies(), o.tees());
     Map<String, TeeFamily> families = TeeFamilies.enabled(o.tees());
     Context.Builder context = Context.builder().clock(o.clock()).kdsCache(o.dataDir().resolve("kds-cache")).requireCrl(o.requireCrl())
-        .allowSimulated(o.allowSimulated()).simulatedAnchors(o.allowSimulated() ? o.simulatedAnchors() : List.of()).nitroRoots(o.nitroRoots())
+        .allowSimulated(o.allowSimulated()).simulated(o.allowSimulated() ? o.simulated() : SimulatedRoots.NONE).nitroRoots(o.nitroRoots())
         .policies(teePolicies);
     if (o.intelPcs().isPresent()) {
       context.intelPcs(o.intelPcs().get());

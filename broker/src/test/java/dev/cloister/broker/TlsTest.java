@@ -52,7 +52,7 @@ class TlsTest {
     Files.writeString(keyFile, pem(new JcaPKCS8Generator(kp.getPrivate(), null)));
     Path dir = tmp.resolve("b");
     BrokerInit.init(dir, Clock.systemUTC());
-    Broker.Options o = new Broker.Options(dir, "127.0.0.1", 0, Optional.of(certFile), Optional.of(keyFile), false, List.of(),
+    Broker.Options o = new Broker.Options(dir, "127.0.0.1", 0, Optional.of(certFile), Optional.of(keyFile), false, dev.cloister.attestation.tee.SimulatedRoots.NONE,
         Clock.systemUTC(), Duration.ofMinutes(5), Duration.ofMinutes(5), java.util.Set.copyOf(dev.cloister.attestation.tee.TeeFamilies.names()),
         dev.cloister.attestation.tee.TeeFamilies.defaultNitroRoots(), Optional.empty(), java.util.Map.of(), false);
     try (Broker broker = Broker.start(o)) {

@@ -10,7 +10,7 @@ import dev.cloister.attestation.tee.TeeFamilies;
 import dev.cloister.attestation.tee.TeeFamily;
 import dev.cloister.attestation.tee.TeePolicy;
 import dev.cloister.attestation.tee.Verdict;
-import dev.cloister.enclave.simulated.SimulatedSnpPlatform;
+import dev.cloister.enclave.simulated.SimulatedPlatforms;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -175,8 +175,8 @@ final class AttestVerify implements Callable<Integer> {
     applies(snp, "--kds-cache", kdsCache != null, "snp");
     applies(snp, "--kds-fetch", kdsFetch, "snp");
     applies(snp, "--product", product != null, "snp");
-    applies(snp, "--allow-simulated", allowSimulated, "snp");
-    applies(snp, "--platform", platformDir != null, "snp");
+    applies(snp || f.equals("tdx") || nitro, "--allow-simulated", allowSimulated, "snp, tdx, nitro");
+    applies(snp || f.equals("tdx") || nitro, "--platform", platformDir != null, "snp, tdx, nitro");
     applies(snp || vtpm, "--crl", !crls.isEmpty(), "snp, az-snp-vtpm");
     applies(snp || vtpm, "--require-crl", requireCrl, "snp, az-snp-vtpm");
     applies(nitro || vtpm || tdxVtpm, "--pcr", !pcrs.isEmpty(), "nitro, az-snp-vtpm, az-tdx-vtpm");
@@ -221,7 +221,7 @@ final class AttestVerify implements Callable<Integer> {
     if (allowSimulated) {
       Path dir = platformDir != null ? platformDir : SimulatedPlatformDir.defaultDir();
       try {
-        b.simulatedAnchors(List.of(SimulatedSnpPlatform.trustAnchorIn(dir)));
+        b.simulated(SimulatedPlatforms.rootsIn(dir));
       } catch (Exception e) {
         throw new UsageException("--allow-simulated: no usable simulated platform in " + dir + " (" + e.getMessage() + ")");
       }

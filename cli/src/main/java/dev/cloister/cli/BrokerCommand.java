@@ -1,10 +1,10 @@
 package dev.cloister.cli;
 
-import dev.cloister.attestation.snp.verify.TrustAnchor;
 import dev.cloister.broker.Broker;
 import dev.cloister.broker.BrokerInit;
 import dev.cloister.attestation.tee.TeeFamilies;
-import dev.cloister.enclave.simulated.SimulatedSnpPlatform;
+import dev.cloister.attestation.tee.SimulatedRoots;
+import dev.cloister.enclave.simulated.SimulatedPlatforms;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -82,7 +82,7 @@ final class BrokerCommand implements Runnable {
     @Option(names = "--tls-key", paramLabel = "F", description = "PEM private key.")
     Path tlsKey;
 
-    @Option(names = "--allow-simulated", description = "Accept evidence from the simulated platform (never for real data).")
+    @Option(names = "--allow-simulated", description = "Accept evidence from the simulated platforms, SEV-SNP, TDX (with their collateral) and Nitro (never for real data).")
     boolean allowSimulated;
 
     @Option(names = "--platform", paramLabel = "DIR", description = "Simulated platform to trust with --allow-simulated (default: $CLOISTER_HOME/simulated-platform).")
@@ -115,11 +115,11 @@ final class BrokerCommand implements Runnable {
       if (port < 0 || port > 65535) {
         throw new UsageException("--port must be 0..65535");
       }
-      List<TrustAnchor> simulated = List.of();
+      SimulatedRoots simulated = SimulatedRoots.NONE;
       if (allowSimulated) {
         Path dir = platformDir != null ? platformDir : SimulatedPlatformDir.defaultDir();
-        // The platform is created if missing, so the broker and the TEE side agree on one root.
-        simulated = List.of(SimulatedSnpPlatform.openOrCreate(dir, Clock.systemUTC()).trustAnchor());
+        // The platforms (SEV-SNP, TDX, Nitro) are created if missing, so the broker and the TEE side agree on their roots.
+        simulated = SimulatedPlatforms.openOrCreate(dir, Clock.systemUTC());
         spec.commandLine().getErr().println("cloister: WARNING: --allow-simulated: this broker releases keys to the SIMULATED platform in "
             + dir + "; it protects nothing. Every token and audit entry records this.");
       }

@@ -186,7 +186,8 @@ final class ContractCommand implements Runnable {
 
   @Command(name = "bind", mixinStandardHelpOptions = true,
       description = {"Set your broker's release policy for your datasets in this contract: affirming evidence whose HOST_DATA",
-          "is the contract digest and whose measurement is the contract's workload measurement."})
+          "is the contract digest and whose measurement is the contract's workload measurement (--tee tdx: MRCONFIGID and MRTD;",
+          "--tee nitro: PCR16, the digest extended, and PCR0)."})
   static final class Bind implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Option(names = "--contract", required = true, paramLabel = "F") Path file;
@@ -194,13 +195,18 @@ final class ContractCommand implements Runnable {
     @Option(names = "--broker", required = true, paramLabel = "URL") URI broker;
     @Option(names = "--admin-token", required = true, paramLabel = "F") Path adminToken;
     @Option(names = "--allow-simulated", description = "The broker runs with --allow-simulated (demonstrations only).") boolean simulated;
+    @Option(names = "--tee", defaultValue = "snp", paramLabel = "snp|tdx|nitro", description = "The TEE family the job runs on (default ${DEFAULT-VALUE}).")
+    String tee;
 
     @Override
     public Integer call() throws Exception {
+      if (!List.of("snp", "tdx", "nitro").contains(tee)) {
+        throw new UsageException("--tee must be one of snp, tdx, nitro");
+      }
       SignedContract s = load(file);
       s.verify();
       AdminClient admin = new AdminClient(broker, Files.readString(adminToken).strip());
-      String cel = ReleasePolicy.cel(s.contract(), simulated);
+      String cel = ReleasePolicy.cel(s.contract(), tee, simulated);
       int n = 0;
       for (Contract.Dataset d : s.contract().datasets()) {
         if (d.party().equals(party)) {

@@ -1,6 +1,7 @@
 package dev.cloister.cli;
 
 import dev.cloister.cleanroom.demo.HospitalsDemo;
+import dev.cloister.enclave.simulated.SimulatedPlatforms;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +18,7 @@ import picocli.CommandLine.Spec;
     name = "demo",
     mixinStandardHelpOptions = true,
     description = {
-      "Six hospitals train one readmission model on their pooled records inside a (simulated) SEV-SNP TEE:",
+      "Six hospitals train one readmission model on their pooled records inside a (simulated) SEV-SNP, TDX or Nitro TEE:",
       "each keeps its key in its own broker, all sign one contract, only the model comes out.",
       "All embedded: brokers on loopback, the simulated platform, no outside services."
     },
@@ -35,6 +36,10 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--work-dir", paramLabel = "DIR", description = "Where brokers, keys, data and outputs go (default: a new temporary directory).")
   Path workDir;
 
+  @Option(names = "--tee", defaultValue = "snp", paramLabel = "snp|tdx|nitro",
+      description = "The simulated TEE the job runs on; every release and the receipt go through its family's verification (default ${DEFAULT-VALUE}).")
+  String tee;
+
   @Option(names = "--json", description = "Print one JSON object instead of the narrative.")
   boolean json;
 
@@ -44,12 +49,15 @@ final class DemoCommand implements Callable<Integer> {
     if (parties < 1 || parties > 60 || rows < 60 * parties) {
       throw new UsageException("--parties must be 1..60 and --rows at least 60 per party");
     }
+    if (!SimulatedPlatforms.TEES.contains(tee)) {
+      throw new UsageException("--tee must be one of " + String.join(", ", SimulatedPlatforms.TEES));
+    }
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     Path work = workDir != null ? workDir : Files.createTempDirectory("cloister-hospitals");
     Files.createDirectories(work);
     long start = System.nanoTime();
-    Map<String, Object> r = HospitalsDemo.run(parties, rows, work, m -> (json ? err : out).println(m));
+    Map<String, Object> r = HospitalsDemo.run(parties, rows, tee, work, m -> (json ? err : out).println(m));
     List<Map<String, Object>> ps = (List<Map<String, Object>>) r.get("parties");
     Map<String, Object> tampered = (Map<String, Object>) r.get("tampered_workload");
     List<Map<String, Object>> audits = (List<Map<String, Object>>) r.get("audit");
@@ -70,7 +78,7 @@ final class DemoCommand implements Callable<Integer> {
       out.println("Why it is safe: a workload one byte different got " + tampered.get("released") + " keys, " + tampered.get("denied")
           + " brokers refused; audit logs verified: " + audits.stream().filter(a -> (boolean) a.get("verified")).count() + "/" + audits.size()
           + "; the job's receipt " + (receipt ? "verified" : "REJECTED"));
-      out.println("contract " + r.get("contract_digest") + ", measurement " + String.valueOf(r.get("measurement")).substring(0, 24) + "..., platform SIMULATED");
+      out.println("contract " + r.get("contract_digest") + ", measurement " + String.valueOf(r.get("measurement")).substring(0, 24) + "..., platform SIMULATED " + tee);
       out.printf("files: %s (%.1f s)%n", work, (System.nanoTime() - start) / 1e9);
       out.println(pooledWins && allReleased && safe && audited && receipt ? "demo: OK" : "demo: UNEXPECTED OUTCOME");
     }

@@ -12,7 +12,7 @@ import dev.cloister.enclave.Platform;
 import dev.cloister.enclave.Platforms;
 import dev.cloister.enclave.tsm.ConfigfsTsm;
 import dev.cloister.enclave.tsm.TsmPlatform;
-import dev.cloister.enclave.simulated.SimulatedSnpPlatform;
+import dev.cloister.enclave.simulated.SimulatedPlatforms;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -46,7 +46,8 @@ final class JobCommand implements Runnable {
           "provider, /dev/sev-guest, /dev/nsm (AWS Nitro Enclaves), /dev/tpmrm0 with Azure's HCL report (Azure confidential VMs);",
           "on a machine with none it says so and exits 1. --platform configfs-tsm asks the kernel's configfs-tsm (Linux 6.7+, an SEV-SNP",
           "or TDX guest) for each report; sev-guest, nsm and azure-vtpm name one device; --platform simulated launches the simulated",
-          "SEV-SNP platform with the bundle's measurement and HOST_DATA = contract digest."},
+          "TEE (--tee snp, tdx or nitro) with the bundle's measurement (MEASUREMENT, MRTD, PCR0) and the contract digest (HOST_DATA,",
+          "MRCONFIGID, PCR16)."},
       exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:outputs written",
           "1:refused or failed (party and reason named; nothing written), or no TEE found (--platform auto)", "2:usage error"})
   static final class Run implements Callable<Integer> {
@@ -58,6 +59,8 @@ final class JobCommand implements Runnable {
         description = "The TEE to attest with (default: ${DEFAULT-VALUE}, the one this machine has).") String platform;
     @Option(names = "--tsm-root", paramLabel = "DIR", defaultValue = ConfigfsTsm.DEFAULT_ROOT,
         description = "configfs-tsm's report directory (default: ${DEFAULT-VALUE}).") Path tsmRoot;
+    @Option(names = "--tee", defaultValue = "snp", paramLabel = "snp|tdx|nitro",
+        description = "With --platform simulated: which simulated TEE (default ${DEFAULT-VALUE}).") String simulatedTee;
     @Option(names = "--platform-dir", paramLabel = "DIR", description = "Simulated platform state (default: $CLOISTER_HOME/simulated-platform).") Path platformDir;
     @Option(names = "--out", required = true, paramLabel = "DIR") Path out;
 
@@ -76,8 +79,13 @@ final class JobCommand implements Runnable {
         throw new UsageException("--platform-dir goes with --platform simulated");
       }
       Platform tee = switch (platform) {
-        case "simulated" -> SimulatedSnpPlatform.openOrCreate(platformDir != null ? platformDir : SimulatedPlatformDir.defaultDir(), Clock.systemUTC())
-            .launched(WorkloadBundle.measure(bundle).measurement(), Octets.copyOf(signed.contract().digest()));
+        case "simulated" -> {
+          if (!SimulatedPlatforms.TEES.contains(simulatedTee)) {
+            throw new UsageException("--tee must be one of " + String.join(", ", SimulatedPlatforms.TEES));
+          }
+          yield SimulatedPlatforms.launch(simulatedTee, platformDir != null ? platformDir : SimulatedPlatformDir.defaultDir(), Clock.systemUTC(),
+              WorkloadBundle.measure(bundle).measurement(), Octets.copyOf(signed.contract().digest()));
+        }
         case "configfs-tsm" -> open(() -> TsmPlatform.open(new ConfigfsTsm(tsmRoot)));
         case "sev-guest", "nsm", "azure-vtpm" -> open(Platforms.probes(tsmRoot).stream().filter(p -> p.name().equals(platform)).findFirst().orElseThrow().opener());
         case "auto" -> {
@@ -121,9 +129,10 @@ final class JobCommand implements Runnable {
   }
 
   @Command(name = "verify-receipt", mixinStandardHelpOptions = true,
-      description = "Check a job's receipt: its evidence verified (signature, chain to AMD's roots, validity) and appraised (the default"
-          + " policy: no debug guest, no simulated platform); REPORT_DATA = SHA-512 of the receipt (RFC 8785), HOST_DATA = the contract's"
-          + " digest, MEASUREMENT = the receipt's and the contract's workload measurement; the receipt names this contract, its dataset"
+      description = "Check a job's receipt: its evidence (SEV-SNP, TDX or Nitro) verified (signature, chain to the vendor's roots, validity) and appraised (the default"
+          + " policy: no debug guest, no simulated platform); REPORT_DATA (Nitro: user_data) = SHA-512 of the receipt (RFC 8785), HOST_DATA"
+          + " (TDX: MRCONFIGID; Nitro: PCR16) = the contract's digest, MEASUREMENT (TDX: MRTD; Nitro: PCR0) = the receipt's and the contract's"
+          + " workload measurement; the receipt names this contract, its dataset"
           + " owners and its recipients; each --output file is the sealed output whose digest the receipt holds.",
       exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:accepted", "1:rejected (the first failed check named)", "2:usage error"})
   static final class VerifyReceipt implements Callable<Integer> {
@@ -163,7 +172,7 @@ final class JobCommand implements Runnable {
       if (allowSimulated) {
         Path dir = platformDir != null ? platformDir : SimulatedPlatformDir.defaultDir();
         try {
-          context.simulatedAnchors(List.of(SimulatedSnpPlatform.trustAnchorIn(dir)));
+          context.simulated(SimulatedPlatforms.rootsIn(dir));
         } catch (Exception e) {
           throw new UsageException("--allow-simulated: no usable simulated platform in " + dir + " (" + e.getMessage() + ")");
         }

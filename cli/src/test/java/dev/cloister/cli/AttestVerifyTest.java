@@ -88,6 +88,25 @@ class AttestVerifyTest {
     assertThat(json.exit()).as(json.out() + json.err()).isZero();
   }
 
+  /** A simulated TDX quote and Nitro document verify (TDX with the platform's own collateral) only with --allow-simulated. */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"tdx", "nitro"})
+  void simulatedTdxAndNitroEvidenceIsRejectedUnlessExplicitlyAllowed(String tee, @TempDir Path tmp) throws Exception {
+    Path platform = tmp.resolve("platform");
+    var launched = dev.cloister.enclave.simulated.SimulatedPlatforms.launch(tee, platform, java.time.Clock.systemUTC(),
+        dev.cloister.attestation.Octets.fromHex("ab".repeat(48)), dev.cloister.attestation.Octets.fromHex("cd".repeat(32)));
+    JsonNode evidence = launched.evidence(new byte[tee.equals("tdx") ? 64 : 48]);
+    Path file = tmp.resolve("evidence");
+    java.nio.file.Files.writeString(file, evidence.isTextual() ? evidence.asText() : evidence.toString());
+    CliRunner refused = CliRunner.run("attest", "verify", file.toString(), "--format", tee, "--json");
+    assertThat(refused.exit()).isEqualTo(1);
+    assertThat(JSON.readTree(refused.out()).get("reason").asText()).contains(tee.equals("tdx") ? "is not a trusted Intel root" : "is not a trusted Nitro root");
+    CliRunner allowed = CliRunner.run("attest", "verify", file.toString(), "--format", tee, "--allow-simulated", "--platform", platform.toString(), "--json");
+    assertThat(allowed.exit()).as(allowed.out() + allowed.err()).isZero();
+    assertThat(JSON.readTree(allowed.out()).get("claims").get("platform").asText()).isEqualTo("simulated");
+    assertThat(allowed.err()).contains("WARNING");
+  }
+
   @Test
   void simulatedDebugGuestIsRejectedEvenWhenSimulationIsAllowed(@TempDir Path tmp) {
     Path platform = tmp.resolve("platform");

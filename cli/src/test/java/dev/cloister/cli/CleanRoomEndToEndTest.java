@@ -50,6 +50,30 @@ class CleanRoomEndToEndTest {
     assertThat(r.err()).contains("WARNING").contains("--allow-simulated");
   }
 
+  /** The same demonstration with the job on simulated TDX and Nitro: every release and the receipt through that family. */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"tdx", "nitro"})
+  @org.junit.jupiter.api.Timeout(180)
+  void demoRunsOnSimulatedTdxAndNitro(String tee, @TempDir Path tmp) throws Exception {
+    CliRunner r = CliRunner.run("demo", "--tee", tee, "--parties", "3", "--rows", "1500", "--work-dir", tmp.resolve("w").toString(), "--json");
+    assertThat(r.exit()).as(r.out() + r.err()).isZero();
+    JsonNode j = JSON.readTree(r.out());
+    assertThat(j.get("tee").asText()).isEqualTo(tee);
+    assertThat(j.get("parties")).hasSize(3).allMatch(p -> p.get("key_released").asBoolean());
+    assertThat(j.get("tampered_workload").get("denied").asInt()).isEqualTo(3);
+    assertThat(j.get("receipt").get("verified").asBoolean()).as(j.get("receipt").toString()).isTrue();
+    assertThat(r.err()).contains("simulated " + (tee.equals("tdx") ? "TDX" : "Nitro Enclaves") + " evidence");
+    // The receipt names its family, and job verify-receipt checks it as the demo did, and refuses it without --allow-simulated.
+    Path w = tmp.resolve("w");
+    assertThat(Files.readString(w.resolve("output/receipt.json"))).contains("\"tee\" : \"" + tee + "\"");
+    CliRunner ok = CliRunner.run("job", "verify-receipt", w.resolve("output/receipt.json").toString(), "--contract", w.resolve("contract.json").toString(),
+        "--allow-simulated", "--platform", w.resolve("simulated-platform").toString());
+    assertThat(ok.exit()).as(ok.out() + ok.err()).isZero();
+    CliRunner refused = CliRunner.run("job", "verify-receipt", w.resolve("output/receipt.json").toString(), "--contract", w.resolve("contract.json").toString());
+    assertThat(refused.exit()).isEqualTo(1);
+    assertThat(refused.out()).contains("is not a trusted " + (tee.equals("tdx") ? "Intel" : "Nitro") + " root");
+  }
+
   /** A prepared clean room, brokers running, ready for the job; built by the demo's own code. */
   record Room(Path work, SignedContract contract, Map<String, Path> ciphertexts, SimulatedSnpPlatform platform, Octets measurement,
       List<dev.cloister.broker.Broker> brokers) {}

@@ -59,7 +59,7 @@ final class AzTdxVtpmFamily implements TeeFamily {
       options = options.withCollateral(c.collateral().get());
     }
     AzureTdxVtpmVerifier.Verified v = AzureTdxVtpmVerifier.verify(AzureTdxVtpmEvidence.decode(TeeFamilies.jsonBytes(evidence, name())), options);
-    var tdx = IntelFamily.tdxOptions(c, name());
+    var tdx = IntelFamily.tdxOptions(c, name(), c.collateral().isPresent());
     AttestationResult result = AzureTdxVtpmAppraiser.appraise(v, new AzureTdxVtpmAppraiser.Options(tdx, c.sessionBinding().or(c::nonce), c.pcrs()));
     return new Verdict(format(), v.checks(), c.verifyOnly() ? Optional.empty() : Optional.of(result), result.claims());
   }

@@ -36,9 +36,13 @@ import java.util.TreeMap;
  * @param product the SEV-SNP product line for reports that do not say it
  * @param vek a VCEK/VLEK replacing the evidence's own
  * @param chain ASK/ASVK and ARK certificates added to the evidence's own
- * @param allowSimulated the appraisal accepts evidence from a simulated platform (SEV-SNP, plain or in az-snp-vtpm)
- * @param simulatedAnchors the simulated platforms' roots, trusted by SEV-SNP verification, plain or az-snp-vtpm (a caller
+ * @param allowSimulated the appraisal accepts evidence from a simulated platform (SEV-SNP, plain or in az-snp-vtpm, TDX,
+ *     Nitro), and the simulated Intel and Nitro roots below are trusted
+ * @param simulatedAnchors the simulated SEV-SNP platforms' roots, trusted by SEV-SNP verification, plain or az-snp-vtpm (a caller
  *     passes them only with {@code allowSimulated}; apart, a test can show each refusal on its own)
+ * @param simulatedIntel the simulated TDX/SGX platforms' roots and their collateral; a quote chaining to one
+ *     verifies only with {@code allowSimulated}, and is refused naming why without it
+ * @param simulatedNitroRoots the simulated Nitro platforms' roots, trusted on the same terms
  * @param nitroRoots the Nitro roots trusted (default: AWS's, pinned)
  * @param collateral where TDX and SGX collateral comes from; empty: the TCB status is not evaluated
  * @param policies appraisal options by family name; a family not named is appraised with its defaults
@@ -52,13 +56,15 @@ import java.util.TreeMap;
 public record Context(
     Clock clock, Optional<Path> kdsCache, boolean kdsFetch, List<X509CRL> crls, boolean requireCrl, Optional<ProductLine> product,
     Optional<X509Certificate> vek, List<X509Certificate> chain, boolean allowSimulated, List<TrustAnchor> simulatedAnchors,
-    List<X509Certificate> nitroRoots, Optional<CollateralSource> collateral, Map<String, TeePolicy> policies, Optional<Octets> sessionBinding,
+    List<SimulatedIntel> simulatedIntel, List<X509Certificate> simulatedNitroRoots, List<X509Certificate> nitroRoots, Optional<CollateralSource> collateral, Map<String, TeePolicy> policies, Optional<Octets> sessionBinding,
     Optional<Octets> nonce, Optional<Octets> userData, Map<Integer, Octets> pcrs, boolean verifyOnly) {
   public Context {
     Objects.requireNonNull(clock, "clock");
     crls = List.copyOf(crls);
     chain = List.copyOf(chain);
     simulatedAnchors = List.copyOf(simulatedAnchors);
+    simulatedIntel = List.copyOf(simulatedIntel);
+    simulatedNitroRoots = List.copyOf(simulatedNitroRoots);
     nitroRoots = List.copyOf(nitroRoots);
     policies = Map.copyOf(policies);
     pcrs = Map.copyOf(pcrs);
@@ -71,10 +77,26 @@ public record Context(
     return new Builder();
   }
 
+  /**
+   * A simulated Intel platform's root and where its collateral comes from: a quote chaining to
+   * {@code root} is checked against this collateral (signed under the same root), never Intel's.
+   */
+  public record SimulatedIntel(X509Certificate root, CollateralSource collateral) {
+    public SimulatedIntel {
+      Objects.requireNonNull(root, "root");
+      Objects.requireNonNull(collateral, "collateral");
+    }
+  }
+
+  /** The simulated Intel platform whose root {@code root} is, if the caller passed one. */
+  Optional<SimulatedIntel> simulatedIntelFor(X509Certificate root) {
+    return simulatedIntel.stream().filter(s -> s.root().equals(root)).findFirst();
+  }
+
   /** The same context with the evidence bound to {@code binding} (a KBS session's digest). */
   public Context withSessionBinding(byte[] binding) {
-    return new Context(clock, kdsCache, kdsFetch, crls, requireCrl, product, vek, chain, allowSimulated, simulatedAnchors, nitroRoots,
-        collateral, policies, Optional.of(Octets.copyOf(binding)), nonce, userData, pcrs, verifyOnly);
+    return new Context(clock, kdsCache, kdsFetch, crls, requireCrl, product, vek, chain, allowSimulated, simulatedAnchors, simulatedIntel,
+        simulatedNitroRoots, nitroRoots, collateral, policies, Optional.of(Octets.copyOf(binding)), nonce, userData, pcrs, verifyOnly);
   }
 
   /** {@code family}'s policy, if one was given. */
@@ -94,6 +116,8 @@ public record Context(
     private final List<X509Certificate> chain = new ArrayList<>();
     private boolean allowSimulated;
     private final List<TrustAnchor> simulatedAnchors = new ArrayList<>();
+    private final List<SimulatedIntel> simulatedIntel = new ArrayList<>();
+    private final List<X509Certificate> simulatedNitroRoots = new ArrayList<>();
     private List<X509Certificate> nitroRoots = List.of(NitroVerifier.awsRoot());
     private CollateralSource collateral;
     private final Map<String, TeePolicy> policies = new LinkedHashMap<>();
@@ -153,6 +177,26 @@ public record Context(
       return this;
     }
 
+    /** Every root of {@code roots}; trusted only with {@link #allowSimulated}. */
+    public Builder simulated(SimulatedRoots roots) {
+      simulatedAnchors.addAll(roots.snp());
+      simulatedIntel.addAll(roots.intel());
+      simulatedNitroRoots.addAll(roots.nitro());
+      return this;
+    }
+
+    /** A simulated TDX/SGX platform's root and collateral, trusted only with {@link #allowSimulated}. */
+    public Builder simulatedIntel(X509Certificate root, CollateralSource collateral) {
+      simulatedIntel.add(new SimulatedIntel(root, collateral));
+      return this;
+    }
+
+    /** Simulated Nitro platforms' roots, trusted only with {@link #allowSimulated}. */
+    public Builder simulatedNitroRoots(List<X509Certificate> roots) {
+      simulatedNitroRoots.addAll(roots);
+      return this;
+    }
+
     public Builder nitroRoots(List<X509Certificate> roots) {
       nitroRoots = List.copyOf(roots);
       return this;
@@ -203,7 +247,7 @@ public record Context(
 
     public Context build() {
       return new Context(clock, Optional.ofNullable(kdsCache), kdsFetch, crls, requireCrl, Optional.ofNullable(product), Optional.ofNullable(vek),
-          chain, allowSimulated, simulatedAnchors, nitroRoots, Optional.ofNullable(collateral), policies, Optional.empty(),
+          chain, allowSimulated, simulatedAnchors, simulatedIntel, simulatedNitroRoots, nitroRoots, Optional.ofNullable(collateral), policies, Optional.empty(),
           Optional.ofNullable(nonce), Optional.ofNullable(userData), pcrs, verifyOnly);
     }
   }

@@ -5,6 +5,7 @@ import dev.cloister.attestation.AttestationException;
 import dev.cloister.attestation.AttestationResult;
 import dev.cloister.attestation.Check;
 import dev.cloister.attestation.MalformedEvidenceException;
+import dev.cloister.attestation.VerificationException;
 import dev.cloister.attestation.dcap.DcapQuote;
 import dev.cloister.attestation.dcap.DcapVerifier;
 import dev.cloister.attestation.dcap.VerifiedDcapQuote;
@@ -18,9 +19,11 @@ import dev.cloister.attestation.dcap.ccel.CcelEventLog;
 import dev.cloister.attestation.dcap.evidence.IntelTee;
 import dev.cloister.attestation.dcap.evidence.SgxEvidence;
 import dev.cloister.attestation.dcap.evidence.TdxEvidence;
+import dev.cloister.attestation.dcap.tcb.CollateralSource;
 import dev.cloister.attestation.dcap.tcb.CollateralVerifier;
 import dev.cloister.attestation.dcap.tcb.TcbVerdict;
 import dev.cloister.attestation.json.PolicyJson;
+import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -111,7 +114,17 @@ final class IntelFamily implements TeeFamily {
       case Evidence.Json(var value) when value.isObject() -> quote = SgxEvidence.decode(value).quote();
       case Evidence.Json k -> throw new MalformedEvidenceException("tee-evidence", tee.label() + " evidence must be Trustee's JSON object with the base64 quote");
     }
-    DcapVerifier.Verified verified = DcapVerifier.verifyReporting(quote, c.clock());
+    DcapQuote parsed = DcapQuote.parse(quote);
+    // A simulated platform's root is trusted only when the caller passed it and allows simulation;
+    // its quotes are then checked against its own collateral, and the verdict says simulated.
+    X509Certificate root = parsed.pckChain().getLast();
+    Optional<Context.SimulatedIntel> simulated = c.simulatedIntelFor(root);
+    if (simulated.isPresent() && !c.allowSimulated()) {
+      throw new VerificationException("quote.pck_cert_chain.root", "'" + root.getSubjectX500Principal().getName()
+          + "' is a simulated platform's root, trusted only when simulation is allowed");
+    }
+    DcapVerifier.Verified verified = DcapVerifier.verifyReporting(parsed,
+        simulated.map(s -> List.of(DcapVerifier.intelRoot(), s.root())).orElse(List.of(DcapVerifier.intelRoot())), c.clock());
     VerifiedDcapQuote v = verified.quote();
     DcapQuote q = v.quote();
     if (q.tdx() != (tee == IntelTee.TDX)) {
@@ -119,14 +132,15 @@ final class IntelFamily implements TeeFamily {
     }
     List<Check> checks = new ArrayList<>(verified.checks());
     Optional<TcbVerdict> tcb = Optional.empty();
-    if (c.collateral().isPresent()) {
-      CollateralVerifier cv = CollateralVerifier.intel(c.clock());
-      tcb = Optional.of(cv.verify(q, c.collateral().get().collateralFor(q)));
+    Optional<CollateralSource> collateral = simulated.map(Context.SimulatedIntel::collateral).or(c::collateral);
+    if (collateral.isPresent()) {
+      CollateralVerifier cv = simulated.isPresent() ? CollateralVerifier.withRoots(List.of(root), c.clock()) : CollateralVerifier.intel(c.clock());
+      tcb = Optional.of(cv.verify(q, collateral.get().collateralFor(q)));
       checks.addAll(cv.checks(q, tcb.get()));
     }
     AttestationResult result;
     if (tee == IntelTee.TDX) {
-      TdxAppraisalOptions.Builder o = tdxOptions(c, name()).toBuilder();
+      TdxAppraisalOptions.Builder o = tdxOptions(c, name(), collateral.isPresent()).toBuilder().allowSimulated(c.allowSimulated());
       c.sessionBinding().ifPresent(o::reportData);
       if (eventLog.isPresent()) {
         o.eventLog(CcelEventLog.parse(eventLog.get()));
@@ -134,7 +148,7 @@ final class IntelFamily implements TeeFamily {
       result = DcapAppraiser.appraise(v, tcb, o.build());
     } else {
       SgxAppraisalOptions.Builder o = (c.policy(name()).orElse(null) instanceof TeePolicy.Sgx(var p) ? p
-          : SgxAppraisalOptions.builder().tcb(lenientTcb(c)).build()).toBuilder();
+          : SgxAppraisalOptions.builder().tcb(lenientTcb(collateral.isPresent())).build()).toBuilder().allowSimulated(c.allowSimulated());
       c.sessionBinding().ifPresent(o::reportData);
       result = DcapAppraiser.appraise(v, tcb, o.build());
     }
@@ -149,12 +163,12 @@ final class IntelFamily implements TeeFamily {
    * Without a policy file the TCB status is required only when collateral was given: without it the
    * status is unknown, a warning (never affirming). A policy file's TCB policy stands as written.
    */
-  static TcbPolicy lenientTcb(Context c) {
-    return TcbPolicy.builder().requireCollateral(c.collateral().isPresent()).build();
+  static TcbPolicy lenientTcb(boolean collateral) {
+    return TcbPolicy.builder().requireCollateral(collateral).build();
   }
 
   /** TDX options ({@code tdx}, {@code az-tdx-vtpm}): the family's policy file, else the defaults with {@link #lenientTcb}. */
-  static TdxAppraisalOptions tdxOptions(Context c, String family) {
-    return c.policy(family).orElse(null) instanceof TeePolicy.Tdx(var p) ? p : TdxAppraisalOptions.builder().tcb(lenientTcb(c)).build();
+  static TdxAppraisalOptions tdxOptions(Context c, String family, boolean collateral) {
+    return c.policy(family).orElse(null) instanceof TeePolicy.Tdx(var p) ? p : TdxAppraisalOptions.builder().tcb(lenientTcb(collateral)).build();
   }
 }

@@ -9,7 +9,11 @@ import dev.cloister.attestation.nitro.NitroAppraiser;
 import dev.cloister.attestation.nitro.NitroDocument;
 import dev.cloister.attestation.nitro.NitroPolicyFile;
 import dev.cloister.attestation.nitro.NitroVerifier;
+import dev.cloister.attestation.Certificates;
 import dev.cloister.attestation.Check;
+import dev.cloister.attestation.VerificationException;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -67,11 +71,27 @@ final class NitroFamily implements TeeFamily {
       }
       case Evidence.Json k -> throw new MalformedEvidenceException("tee-evidence", "nitro evidence must be a string holding the base64 attestation document");
     };
-    // The check lines name the pinned AWS root; other roots (tests, a caller's own) get a line naming none.
-    NitroVerifier.Verified verified = c.nitroRoots().equals(List.of(NitroVerifier.awsRoot()))
-        ? NitroVerifier.verifyReporting(document, c.clock())
-        : new NitroVerifier.Verified(NitroVerifier.verify(NitroDocument.parse(document), c.nitroRoots(), c.clock()),
-            List.of(Check.pass("chain", "the document chains to a configured Nitro root, valid at " + c.clock().instant() + "; COSE_Sign1 signature verifies")));
+    NitroDocument parsed = NitroDocument.parse(document);
+    // A simulated platform's root is trusted only when the caller passed it and allows simulation.
+    X509Certificate root = parsed.cabundle().getFirst();
+    boolean simulated = c.simulatedNitroRoots().contains(root);
+    if (simulated && !c.allowSimulated()) {
+      throw new VerificationException("nitro.cabundle[0]", "'" + root.getSubjectX500Principal().getName()
+          + "' is a simulated platform's root, trusted only when simulation is allowed");
+    }
+    // The check lines name the pinned AWS root; other roots (simulated, tests, a caller's own) get a line naming theirs.
+    NitroVerifier.Verified verified;
+    if (c.nitroRoots().equals(List.of(NitroVerifier.awsRoot())) && !simulated) {
+      verified = NitroVerifier.verifyReporting(document, c.clock());
+    } else {
+      List<X509Certificate> roots = new ArrayList<>(c.nitroRoots());
+      if (simulated) {
+        roots.add(root);
+      }
+      verified = new NitroVerifier.Verified(NitroVerifier.verify(parsed, roots, c.clock()),
+          List.of(Check.pass("chain", "the document chains to " + (simulated ? "the simulated Nitro root '" : "the configured Nitro root '")
+              + Certificates.commonName(root) + "', valid at " + c.clock().instant() + "; COSE_Sign1 signature verifies")));
+    }
     if (c.verifyOnly()) {
       return new Verdict(format(), verified.checks(), Optional.empty(), NitroAppraiser.claims(verified.document()));
     }
@@ -83,7 +103,7 @@ final class NitroFamily implements TeeFamily {
       }
     });
     var options = new NitroAppraiser.Options(file.allowDebug(), pcrs, file.nonce().or(c::nonce),
-        c.sessionBinding().or(file::userData).or(c::userData), file.publicKey(), false, file.cel());
+        c.sessionBinding().or(file::userData).or(c::userData), file.publicKey(), c.allowSimulated(), file.cel());
     AttestationResult result = NitroAppraiser.appraise(verified.document(), options);
     return new Verdict(format(), verified.checks(), Optional.of(result), result.claims());
   }

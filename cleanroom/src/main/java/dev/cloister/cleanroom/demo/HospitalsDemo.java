@@ -23,7 +23,8 @@ import dev.cloister.cleanroom.workload.WorkloadBundle;
 import dev.cloister.cleanroom.workload.WorkloadConfig;
 import dev.cloister.enclave.Platform;
 import dev.cloister.enclave.kbs.KbsClient;
-import dev.cloister.enclave.simulated.SimulatedSnpPlatform;
+import dev.cloister.attestation.tee.SimulatedRoots;
+import dev.cloister.enclave.simulated.SimulatedPlatforms;
 import dev.cloister.ledger.LedgerVerifier;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -41,7 +42,8 @@ import java.util.function.Consumer;
 /**
  * The hospitals demonstration: N hospitals, each with its own broker on its own loopback port and
  * data directory, its own synthetic records encrypted under its own key, one contract signed by
- * all, the confidential job on the simulated SEV-SNP platform, the model released to every
+ * all, the confidential job on a simulated platform (SEV-SNP, TDX or Nitro: each release and the
+ * receipt go through that family's real verification path), the model released to every
  * hospital; then why they do it (pooled against local AUC on each hospital's held-out rows) and
  * why it is safe (a workload one byte different gets nothing from any broker; every audit log
  * verifies; the job's receipt verifies as {@code job verify-receipt} checks it).
@@ -65,7 +67,7 @@ public final class HospitalsDemo {
    * signed contract, bound release policies and the launched simulated TEE. The benchmark suite
    * times the job on it; close it to stop the brokers.
    */
-  public record Setup(SimulatedSnpPlatform platform, Path work, Path keys, List<Party> parties, Path bundle, Octets measurement,
+  public record Setup(String teeName, Path platformDir, SimulatedRoots roots, Path work, Path keys, List<Party> parties, Path bundle, Octets measurement,
       SignedContract contract, Platform tee, Map<String, Path> ciphertexts) implements AutoCloseable {
     /** The job's inputs, writing its outputs to {@code outDir}. */
     public ConfidentialJob.Inputs inputs(Path outDir) {
@@ -80,13 +82,35 @@ public final class HospitalsDemo {
     }
   }
 
-  /** Sets up {@code parties} hospitals with {@code totalRows} records between them (see {@link Setup}). */
+  /** What each simulated family is called in the narrative. */
+  private static final Map<String, String> LABEL = Map.of("snp", "SEV-SNP", "tdx", "TDX", "nitro", "Nitro Enclaves");
+  /** Where each family carries the contract and the measurement (see {@link ReleasePolicy}). */
+  private static final Map<String, String> BINDING = Map.of(
+      "snp", "HOST_DATA = contract digest and MEASUREMENT = contract's workload measurement",
+      "tdx", "MRCONFIGID = contract digest and MRTD = contract's workload measurement",
+      "nitro", "PCR16 = contract digest extended and PCR0 = contract's workload measurement");
+
+  /** Sets up {@code parties} hospitals with {@code totalRows} records between them on simulated SEV-SNP (see {@link Setup}). */
   public static Setup prepare(int parties, int totalRows, Path work, Consumer<String> say) throws Exception {
+    return prepare(parties, totalRows, "snp", work, say);
+  }
+
+  /**
+   * Sets up {@code parties} hospitals with {@code totalRows} records between them, the job to run
+   * on the simulated {@code tee} ({@code snp}, {@code tdx} or {@code nitro}; see {@link Setup}).
+   *
+   * @throws IllegalArgumentException for another {@code tee}
+   */
+  public static Setup prepare(int parties, int totalRows, String tee, Path work, Consumer<String> say) throws Exception {
+    if (!SimulatedPlatforms.TEES.contains(tee)) {
+      throw new IllegalArgumentException("--tee must be one of " + String.join(", ", SimulatedPlatforms.TEES) + ", not '" + tee + "'");
+    }
     List<PatientRecords.Hospital> hospitals = profiles(parties);
     say.accept("Setting up " + parties + " hospitals in " + work + " (each: keys, a key broker, synthetic patient records)");
     say.accept("WARNING: the brokers run with --allow-simulated: they accept evidence from the SIMULATED platform, which protects nothing."
         + " On real hardware, omit it.");
-    SimulatedSnpPlatform platform = SimulatedSnpPlatform.openOrCreate(work.resolve("simulated-platform"), Clock.systemUTC());
+    Path platformDir = work.resolve("simulated-platform");
+    SimulatedRoots roots = SimulatedPlatforms.openOrCreate(platformDir, Clock.systemUTC());
     Path keys = work.resolve("keys");
     List<Party> ps = new ArrayList<>();
     boolean ok = false;
@@ -97,7 +121,7 @@ public final class HospitalsDemo {
         Files.createDirectories(dir);
         PartyKeys.generate(keys, h.name());
         String admin = Files.readString(BrokerInit.init(dir.resolve("broker"), Clock.systemUTC())).strip();
-        Broker broker = Broker.start(Broker.Options.loopback(dir.resolve("broker"), 0).withSimulation(List.of(platform.trustAnchor())));
+        Broker broker = Broker.start(Broker.Options.loopback(dir.resolve("broker"), 0).withSimulation(roots));
         int rows = (int) Math.round(totalRows * h.share() / shares);
         Path records = dir.resolve("records.csv");
         try (Writer w = Files.newBufferedWriter(records)) {
@@ -141,15 +165,15 @@ public final class HospitalsDemo {
       Files.write(work.resolve("contract.json"), signed.toJson());
       say.accept("Contract " + contract.digestHex().substring(0, 16) + "... signed by all " + ps.size() + " hospitals; each broker binds its key to it:");
       for (Party p : ps) {
-        new AdminClient(p.broker().uri(), p.admin()).putPolicy(p.keyResource(), ReleasePolicy.cel(contract, true));
+        new AdminClient(p.broker().uri(), p.admin()).putPolicy(p.keyResource(), ReleasePolicy.cel(contract, tee, true));
       }
-      say.accept("  release only if HOST_DATA = contract digest and measurement = contract's workload measurement");
+      say.accept("  release only to simulated " + LABEL.get(tee) + " evidence with " + BINDING.get(tee));
 
-      Platform tee = platform.launched(measurement, Octets.copyOf(contract.digest()));
+      Platform launched = SimulatedPlatforms.launch(tee, platformDir, Clock.systemUTC(), measurement, Octets.copyOf(contract.digest()));
       Map<String, Path> ciphertexts = new LinkedHashMap<>();
       ps.forEach(p -> ciphertexts.put(p.datasetName(), p.ciphertext()));
       ok = true;
-      return new Setup(platform, work, keys, List.copyOf(ps), bundle, measurement, signed, tee, ciphertexts);
+      return new Setup(tee, platformDir, roots, work, keys, List.copyOf(ps), bundle, measurement, signed, launched, ciphertexts);
     } finally {
       if (!ok) {
         for (Party p : ps) {
@@ -165,19 +189,23 @@ public final class HospitalsDemo {
    * broker, every audit log verified. The map is what {@code demo --json} prints.
    */
   public static Map<String, Object> run(int parties, int totalRows, Path work, Consumer<String> say) throws Exception {
-    try (Setup setup = prepare(parties, totalRows, work, say)) {
-      SimulatedSnpPlatform platform = setup.platform();
+    return run(parties, totalRows, "snp", work, say);
+  }
+
+  /** {@link #run(int, int, Path, Consumer)} with the job on the simulated {@code tee}. */
+  public static Map<String, Object> run(int parties, int totalRows, String tee, Path work, Consumer<String> say) throws Exception {
+    try (Setup setup = prepare(parties, totalRows, tee, work, say)) {
       Path keys = setup.keys();
       List<Party> ps = setup.parties();
       Contract contract = setup.contract().contract();
       Octets measurement = setup.measurement();
-      say.accept("Running the confidential job on the simulated SEV-SNP platform (launched with HOST_DATA = contract digest)");
+      say.accept("Running the confidential job on the simulated " + LABEL.get(tee) + " platform (launched with " + BINDING.get(tee) + ")");
       ConfidentialJob.Outcome outcome = ConfidentialJob.run(setup.inputs(work.resolve("output")), m -> say.accept("  " + m));
       // The receipt, checked as a hospital would (job verify-receipt): this platform's root trusted, simulation allowed, said loudly above.
       ReceiptVerdict receipt = ReceiptVerifier.verify(Files.readAllBytes(outcome.receipt()), setup.contract(), outcome.outputs(),
-          new ReceiptVerifier.Options(Context.builder().simulatedAnchors(List.of(platform.trustAnchor())).allowSimulated(true).build()));
+          new ReceiptVerifier.Options(Context.builder().simulated(setup.roots()).allowSimulated(true).build()));
       say.accept(switch (receipt) {
-        case ReceiptVerdict.Accepted a -> "Receipt verified: evidence genuine, REPORT_DATA = its digest, HOST_DATA = the contract, all "
+        case ReceiptVerdict.Accepted a -> "Receipt verified: " + LABEL.get(tee) + " evidence genuine, bound to the receipt's digest and the contract, all "
             + a.receipt().outputsSha256().size() + " outputs match";
         case ReceiptVerdict.Rejected r -> "Receipt REJECTED: " + r.reason();
       });
@@ -206,7 +234,7 @@ public final class HospitalsDemo {
       WorkloadBundle.writeLogisticRegression(tampered, WorkloadConfig.readmission(), WorkloadBundle.codeJar());
       Files.writeString(tampered.resolve(WorkloadBundle.CONFIG), Files.readString(tampered.resolve(WorkloadBundle.CONFIG)) + " ");
       Octets badMeasurement = WorkloadBundle.measure(tampered).measurement();
-      Platform badTee = platform.launched(badMeasurement, Octets.copyOf(contract.digest()));
+      Platform badTee = SimulatedPlatforms.launch(tee, setup.platformDir(), Clock.systemUTC(), badMeasurement, Octets.copyOf(contract.digest()));
       int released = 0;
       int denied = 0;
       for (Party p : ps) {
@@ -245,6 +273,7 @@ public final class HospitalsDemo {
       result.put("contract_digest", contract.digestHex());
       result.put("measurement", measurement.hex());
       result.put("platform", "simulated");
+      result.put("tee", tee);
       result.put("work_dir", work.toString());
       return result;
     }

@@ -243,7 +243,7 @@ public final class ConfidentialJob {
       }
       Arrays.fill(plaintext, (byte) 0);
       Receipt receipt = new Receipt(contract.digestHex(), in.platform().identity().measurement().hex(), tokens, outputDigests);
-      Receipt.Attested attested = new Receipt.Attested(receipt, in.platform().evidence(receipt.reportData()));
+      Receipt.Attested attested = new Receipt.Attested(receipt, in.platform().tee(), in.platform().evidence(receipt.reportData()));
       Files.write(staging.resolve("receipt.json"), attested.toJson());
       Files.createDirectories(in.outDir());
       for (Contract.Recipient r : contract.recipients()) {

@@ -30,7 +30,7 @@ public record Receipt(String contractDigest, String measurement, Map<String, Str
   /** A receipt names a few parties; far larger is not one of ours. */
   static final int MAX_FILE = 1 << 20;
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Set<String> FILE_FIELDS = Set.of("receipt", "report_data", "evidence");
+  private static final Set<String> FILE_FIELDS = Set.of("receipt", "report_data", "tee", "evidence");
   private static final Set<String> RECEIPT_FIELDS = Set.of("contract_digest", "measurement", "ear_tokens", "outputs_sha256");
 
   public Receipt {
@@ -40,12 +40,31 @@ public record Receipt(String contractDigest, String measurement, Map<String, Str
     outputsSha256 = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(outputsSha256));
   }
 
-  /** The receipt file: the receipt and the evidence over its {@link #reportData()}. */
-  public record Attested(Receipt receipt, JsonNode evidence) {
+  /**
+   * The receipt file: the receipt and the evidence over its {@link #reportData()}.
+   *
+   * @param tee the evidence's KBS {@code tee} family; a file without one is {@code snp} (the only
+   *     family before TDX and Nitro). Not covered by REPORT_DATA, and need not be: evidence read as
+   *     another family's does not verify.
+   * @param evidence as the family's KBS evidence: Trustee's JSON object (snp, tdx), a base64 string (nitro)
+   */
+  public record Attested(Receipt receipt, String tee, JsonNode evidence) {
+    public Attested {
+      Objects.requireNonNull(receipt, "receipt");
+      Objects.requireNonNull(tee, "tee");
+      Objects.requireNonNull(evidence, "evidence");
+    }
+
+    /** SEV-SNP evidence. */
+    public Attested(Receipt receipt, JsonNode evidence) {
+      this(receipt, "snp", evidence);
+    }
+
     public byte[] toJson() {
       ObjectNode file = JSON.createObjectNode();
       file.set("receipt", JSON.valueToTree(receipt.asMap()));
       file.put("report_data", REPORT_DATA_RULE);
+      file.put("tee", tee);
       file.set("evidence", evidence);
       try {
         return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(file);
@@ -65,7 +84,15 @@ public record Receipt(String contractDigest, String measurement, Map<String, Str
       JsonNode r = StrictJson.object(file.get("receipt"), "receipt");
       StrictJson.onlyKnown(r, "receipt", RECEIPT_FIELDS);
       Receipt receipt = new Receipt(text(r, "contract_digest"), text(r, "measurement"), strings(r, "ear_tokens"), strings(r, "outputs_sha256"));
-      return new Attested(receipt, StrictJson.object(file.get("evidence"), "evidence"));
+      JsonNode tee = file.get("tee");
+      if (tee != null && !tee.isTextual()) {
+        throw new MalformedEvidenceException("receipt_file.tee", "must be a string");
+      }
+      JsonNode evidence = file.get("evidence");
+      if (evidence == null || !(evidence.isObject() || evidence.isTextual())) {
+        throw new MalformedEvidenceException("receipt_file.evidence", evidence == null ? "missing" : "must be an object or a string");
+      }
+      return new Attested(receipt, tee == null ? "snp" : tee.asText(), evidence);
     }
   }
 

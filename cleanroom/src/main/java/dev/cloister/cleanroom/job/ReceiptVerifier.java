@@ -13,6 +13,7 @@ import dev.cloister.cleanroom.contract.Contract;
 import dev.cloister.cleanroom.contract.ContractException;
 import dev.cloister.cleanroom.contract.SignedContract;
 import dev.cloister.cleanroom.dataset.DatasetCipher;
+import dev.cloister.enclave.ContractBinding;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -23,6 +24,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Checks a job's receipt, in this order: the evidence is genuine (verified: signature, chain to a
@@ -36,8 +38,16 @@ import java.util.Set;
 public final class ReceiptVerifier {
   private ReceiptVerifier() {}
 
-  /** The receipt's evidence is SEV-SNP's, evaluated through the TEE registry like any other. */
-  private static final TeeFamily SNP = TeeFamilies.named("snp").orElseThrow();
+  /**
+   * Where each family's verified claims show what the receipt binds (see {@link ReleasePolicy}):
+   * the receipt's digest, the contract and the workload measurement.
+   */
+  private record Bindings(String reportData, Function<Octets, Octets> contract, String contractClaim, String measurement) {}
+
+  private static final Map<String, Bindings> BINDINGS = Map.of(
+      "snp", new Bindings("report_data", d -> d, "host_data", "measurement"),
+      "tdx", new Bindings("report_data", ContractBinding::mrConfigId, "mr_config_id", "mr_td"),
+      "nitro", new Bindings("user_data", ContractBinding::nitroPcr, "pcrs." + ContractBinding.NITRO_PCR, "pcrs.0"));
 
   /**
    * @param context trust anchors, clock, CRLs and the SEV-SNP policy for the evidence; its report
@@ -61,9 +71,16 @@ public final class ReceiptVerifier {
     Contract c = contract.contract();
     Receipt.Attested file;
     Verdict verdict;
+    Bindings bindings;
     try {
       file = Receipt.Attested.parse(receiptFile);
-      verdict = SNP.evaluate(new Evidence.Json(file.evidence()), options.context());
+      bindings = BINDINGS.get(file.tee());
+      if (bindings == null) {
+        return rejected(checks, "receipt_file.tee", "'" + file.tee() + "' is not a family a job receipt binds (snp, tdx, nitro)");
+      }
+      // Every family through the TEE registry, as the brokers evaluated the job's evidence.
+      TeeFamily family = TeeFamilies.named(file.tee()).orElseThrow();
+      verdict = family.evaluate(new Evidence.Json(file.evidence()), options.context());
     } catch (AttestationException e) {
       return rejected(checks, e.field(), e.detail());
     }
@@ -72,9 +89,9 @@ public final class ReceiptVerifier {
     Receipt r = file.receipt();
     Map<String, Object> evidence = verdict.claims();
     // The bindings: the hardware signed these bytes, so they tie the receipt, the contract and the workload to this TEE.
-    checks.add(Check.matches("report_data", claim(evidence, "report_data"), Octets.copyOf(r.reportData())));
-    checks.add(Check.matches("host_data", claim(evidence, "host_data"), Octets.copyOf(c.digest())));
-    checks.add(hex("measurement", claim(evidence, "measurement"), r.measurement()));
+    checks.add(Check.matches(bindings.reportData(), claim(evidence, bindings.reportData()), Octets.copyOf(r.reportData())));
+    checks.add(Check.matches(bindings.contractClaim(), claim(evidence, bindings.contractClaim()), bindings.contract().apply(Octets.copyOf(c.digest()))));
+    checks.add(hex(bindings.measurement(), claim(evidence, bindings.measurement()), r.measurement()));
 
     // What the receipt says, against the contract.
     checks.add(Check.of(r.contractDigest().equals(c.digestHex()), "contract_digest",
@@ -109,9 +126,17 @@ public final class ReceiptVerifier {
     return new ReceiptVerdict.Accepted(r, claims, checks);
   }
 
-  /** A field of the verified report, from the family's claims (hex). */
+  /** A field of the verified evidence, from the family's claims (hex; {@code a.b} inside a map); absent or not hex: empty, which matches nothing. */
   private static Octets claim(Map<String, Object> claims, String name) {
-    return Octets.fromHex(String.valueOf(claims.get(name)));
+    Object v = claims;
+    for (String key : name.split("\\.")) {
+      v = v instanceof Map<?, ?> m ? m.get(key) : null;
+    }
+    try {
+      return Octets.fromHex(v instanceof String s ? s : "");
+    } catch (IllegalArgumentException e) {
+      return Octets.fromHex("");
+    }
   }
 
   private static Check hex(String name, Octets got, String wantHex) {

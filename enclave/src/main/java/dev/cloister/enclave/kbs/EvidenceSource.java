@@ -12,13 +12,4 @@ public interface EvidenceSource {
   default String tee() {
     return "snp";
   }
-
-  /**
-   * How many bytes of report data {@link #evidence} takes: 64 for a fixed REPORT_DATA field (the
-   * KBS runtime-data digest zero-padded), 48 where the evidence carries the digest itself (the vTPM
-   * quote's nonce), as the broker's family binds it.
-   */
-  default int reportDataSize() {
-    return 64;
-  }
 }

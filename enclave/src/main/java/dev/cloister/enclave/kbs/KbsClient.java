@@ -13,6 +13,7 @@ import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import dev.cloister.attestation.MalformedEvidenceException;
 import dev.cloister.attestation.binding.RuntimeDataBinding;
 import dev.cloister.attestation.json.StrictJson;
+import dev.cloister.attestation.tee.TeeFamilies;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -105,7 +106,9 @@ public final class KbsClient {
       throw new KbsRefusedException(200, "broker's challenge has no nonce");
     }
     JsonNode pubkey = teePubkey();
-    byte[] reportData = RuntimeDataBinding.reportData(nonce, pubkey, "", source.reportDataSize());
+    // The digest's size is the family's binding: zero-padded to 64 for REPORT_DATA, 48 bytes for Nitro's user_data.
+    int size = TeeFamilies.named(source.tee()).map(f -> f.binding().size()).orElse(64);
+    byte[] reportData = RuntimeDataBinding.reportData(nonce, pubkey, "", size);
     JsonNode evidence;
     try {
       evidence = source.evidence(reportData);

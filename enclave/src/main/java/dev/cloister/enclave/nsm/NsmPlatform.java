@@ -6,7 +6,6 @@ import dev.cloister.attestation.Octets;
 import dev.cloister.attestation.PlatformKind;
 import dev.cloister.enclave.Platform;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Base64;
 import java.util.Optional;
 
@@ -20,8 +19,6 @@ import java.util.Optional;
  * {@code claims.pcrs['0']}); Nitro has no host data, so it is empty.
  */
 public final class NsmPlatform implements Platform {
-  /** The KBS binding is a SHA-384 digest; the nitro family binds it unpadded (48 bytes) as user_data. */
-  static final int BINDING_SIZE = 48;
 
   /** Opens the device for one request. */
   @FunctionalInterface
@@ -69,21 +66,9 @@ public final class NsmPlatform implements Platform {
   @Override
   public JsonNode evidence(byte[] reportData) throws NsmException {
     try (Nsm nsm = opener.open()) {
-      byte[] document = nsm.attestation(Optional.of(userData(reportData)), Optional.empty(), Optional.empty()).document();
+      byte[] document = nsm.attestation(Optional.of(Octets.copyOf(reportData)), Optional.empty(), Optional.empty()).document();
       return TextNode.valueOf(Base64.getEncoder().encodeToString(document));
     }
-  }
-
-  /**
-   * KbsClient zero-pads the 48-byte KBS digest to the 64 bytes of SNP and TDX REPORT_DATA; the
-   * padding is dropped here so user_data is the digest the nitro family compares. Any other report
-   * data is passed as given (and a broker will refuse it).
-   */
-  static Octets userData(byte[] reportData) {
-    if (reportData.length == 64 && Arrays.equals(reportData, BINDING_SIZE, 64, new byte[64 - BINDING_SIZE], 0, 64 - BINDING_SIZE)) {
-      return Octets.copyOfRange(reportData, 0, BINDING_SIZE);
-    }
-    return Octets.copyOf(reportData);
   }
 
   @Override

@@ -165,12 +165,6 @@ public final class AzureVtpmPlatform implements Platform {
     return family.tee();
   }
 
-  /** The quote's nonce takes the KBS runtime-data digest itself (48 bytes), as Trustee's attester passes it. */
-  @Override
-  public int reportDataSize() {
-    return 48;
-  }
-
   @Override
   public Identity identity() {
     return identity;

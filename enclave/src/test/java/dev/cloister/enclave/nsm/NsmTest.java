@@ -169,17 +169,6 @@ class NsmTest {
   }
 
   @Test
-  void theKbsBindingIsUserDataWithoutItsPadding() {
-    byte[] padded = new byte[64];
-    for (int i = 0; i < 48; i++) {
-      padded[i] = (byte) (i + 1);
-    }
-    assertThat(NsmPlatform.userData(padded)).isEqualTo(Octets.copyOfRange(padded, 0, 48));
-    padded[63] = 1;
-    assertThat(NsmPlatform.userData(padded)).isEqualTo(Octets.copyOf(padded));
-  }
-
-  @Test
   void onARealFileThatIsNoNsmDeviceTheKernelSaysEnotty(@TempDir Path dir) throws Exception {
     Path file = Files.write(dir.resolve("nsm"), new byte[8]);
     assertThat(Nsm.present(file)).isFalse();

@@ -47,6 +47,8 @@ import org.junit.jupiter.api.io.TempDir;
  * broker evaluates it.
  */
 class AzureVtpmPlatformTest {
+  /** The az-snp-vtpm family binds the KBS digest itself (48 bytes) as the quote's nonce, as Trustee's attester passes it. */
+  static final int KBS_DIGEST_SIZE = 48;
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Octets MEASUREMENT = Octets.fromHex("5a".repeat(48));
   private static final Octets HOST_DATA = Octets.fromHex("c3".repeat(32));
@@ -107,7 +109,7 @@ class AzureVtpmPlatformTest {
     AzureVtpmPlatform platform = provisioned();
     assertThat(platform.tee()).isEqualTo("az-snp-vtpm");
     assertThat(platform.identity()).isEqualTo(new dev.cloister.enclave.Platform.Identity(PlatformKind.SIMULATED, MEASUREMENT, HOST_DATA));
-    Session s = session("bm9uY2Utb25l", platform.reportDataSize());
+    Session s = session("bm9uY2Utb25l", KBS_DIGEST_SIZE);
     assertThat(s.reportData()).isEqualTo(s.digest()); // the quote's nonce is the 48-byte digest itself
 
     JsonNode evidence = platform.evidence(s.reportData());
@@ -132,7 +134,7 @@ class AzureVtpmPlatformTest {
   @Test
   void simulatedEvidenceIsRefusedWithoutAllowSimulated() throws Exception {
     AzureVtpmPlatform platform = provisioned();
-    Session s = session("bm9uY2UtdHdv", platform.reportDataSize());
+    Session s = session("bm9uY2UtdHdv", KBS_DIGEST_SIZE);
     JsonNode evidence = platform.evidence(s.reportData());
 
     Verdict appraised = evaluate(evidence, context(false), s.digest());
@@ -148,8 +150,8 @@ class AzureVtpmPlatformTest {
   @Test
   void evidenceForAnotherSessionIsRefused() throws Exception {
     AzureVtpmPlatform platform = provisioned();
-    Session mine = session("bm9uY2UtbWluZQ", platform.reportDataSize());
-    Session other = session("bm9uY2Utb3RoZXI", platform.reportDataSize());
+    Session mine = session("bm9uY2UtbWluZQ", KBS_DIGEST_SIZE);
+    Session other = session("bm9uY2Utb3RoZXI", KBS_DIGEST_SIZE);
     Verdict v = evaluate(platform.evidence(other.reportData()), context(true), mine.digest());
     assertThat(v.status()).isNotEqualTo(TrustTier.AFFIRMING);
     assertThat(v.reason()).contains("tpm_nonce: got " + HexFormat.of().formatHex(other.digest()) + ", expected " + HexFormat.of().formatHex(mine.digest()));

@@ -11,6 +11,7 @@ import dev.cloister.attestation.TrustTier;
 import dev.cloister.attestation.dcap.DcapQuote;
 import dev.cloister.attestation.dcap.DcapVerifier;
 import dev.cloister.attestation.dcap.VerifiedDcapQuote;
+import dev.cloister.attestation.dcap.issue.DcapIssuer;
 import dev.cloister.attestation.testing.FakeDcapPlatform;
 import dev.cloister.attestation.dcap.ccel.CcelEventLog;
 import dev.cloister.attestation.dcap.tcb.TcbStatus;
@@ -250,8 +251,8 @@ class DcapAppraiserTest {
   void defaultsRefuseADebugEnclave() throws Exception {
     // Only verified quotes can be appraised, and no real sample is a debug enclave: the fake Intel
     // platform signs one (ATTRIBUTES.DEBUG, bit 1), which makes it simulated, allowed here.
-    FakeDcapPlatform fake = FakeDcapPlatform.builder().seed(20250601L).build();
-    FakeDcapPlatform.Pck pck = fake.pck().fmspc("00a067110000").pceId("0000").pceSvn(13).issue();
+    DcapIssuer fake = FakeDcapPlatform.builder().seed(20250601L).build();
+    DcapIssuer.Pck pck = fake.pck().fmspc("00a067110000").pceId("0000").pceSvn(13).issue();
     VerifiedDcapQuote q = DcapVerifier.verify(DcapQuote.parse(fake.sgxV3(pck).attributes("02000000000000000300000000000000").build()),
         List.of(fake.root()), at("2025-06-01T00:00:00Z"));
     assertThat(q.quote().sgxReport().attributes().debug()).isTrue();
@@ -325,8 +326,8 @@ class DcapAppraiserTest {
   @Test
   void aQuoteFromANonIntelRootIsSimulatedAndRefusedUnlessAllowed() throws Exception {
     Clock now = at("2025-06-01T00:00:00Z");
-    FakeDcapPlatform fake = FakeDcapPlatform.builder().seed(20250601L).build();
-    FakeDcapPlatform.Pck pck = fake.pck().fmspc("50806f000000").pceId("0000").pceSvn(13).issue();
+    DcapIssuer fake = FakeDcapPlatform.builder().seed(20250601L).build();
+    DcapIssuer.Pck pck = fake.pck().fmspc("50806f000000").pceId("0000").pceSvn(13).issue();
     VerifiedDcapQuote q = DcapVerifier.verify(DcapQuote.parse(fake.tdxV4(pck).xfam("0300000000000000").build()), List.of(fake.root(), DcapVerifier.intelRoot()), now);
     assertThat(q.root()).isEqualTo(fake.root());
     assertThat(q.platform()).isEqualTo(PlatformKind.SIMULATED);

@@ -9,8 +9,8 @@ import static dev.cloister.attestation.dcap.tcb.TcbStatus.SW_HARDENING_NEEDED;
 import static dev.cloister.attestation.dcap.tcb.TcbStatus.TD_RELAUNCH_ADVISED;
 import static dev.cloister.attestation.dcap.tcb.TcbStatus.TD_RELAUNCH_ADVISED_CONFIGURATION_NEEDED;
 import static dev.cloister.attestation.dcap.tcb.TcbStatus.UP_TO_DATE;
-import static dev.cloister.attestation.testing.FakeDcapPlatform.level;
-import static dev.cloister.attestation.testing.FakeDcapPlatform.moduleIdentity;
+import static dev.cloister.attestation.dcap.issue.DcapIssuer.level;
+import static dev.cloister.attestation.dcap.issue.DcapIssuer.moduleIdentity;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -18,10 +18,11 @@ import dev.cloister.attestation.VerificationException;
 import dev.cloister.attestation.dcap.DcapQuote;
 import dev.cloister.attestation.dcap.DcapVerifier;
 import dev.cloister.attestation.dcap.abi.TdReport;
+import dev.cloister.attestation.dcap.issue.DcapIssuer;
 import dev.cloister.attestation.testing.FakeDcapPlatform;
-import dev.cloister.attestation.testing.FakeDcapPlatform.Issuer;
-import dev.cloister.attestation.testing.FakeDcapPlatform.Pck;
-import dev.cloister.attestation.testing.FakeDcapPlatform.Tee;
+import dev.cloister.attestation.dcap.issue.DcapIssuer.Issuer;
+import dev.cloister.attestation.dcap.issue.DcapIssuer.Pck;
+import dev.cloister.attestation.dcap.issue.DcapIssuer.Tee;
 import dev.cloister.attestation.testing.Vectors;
 import java.security.cert.X509CRL;
 import java.time.Clock;
@@ -59,7 +60,7 @@ class FakeDcapCollateralTest {
   static final Instant QE_NEXT = Instant.parse("2025-06-15T00:00:00Z");
   static final String FMSPC = "00806f050000";
 
-  static final FakeDcapPlatform FAKE = FakeDcapPlatform.builder().seed(20250601L).build();
+  static final DcapIssuer FAKE = FakeDcapPlatform.builder().seed(20250601L).build();
   static final Pck PCK = FAKE.pck().fmspc(FMSPC).pceId("0000").components(all(5)).pceSvn(13).issue();
 
   static final String SA_PLATFORM_OLD = "INTEL-SA-00001";
@@ -84,24 +85,24 @@ class FakeDcapCollateralTest {
     return a;
   }
 
-  static FakeDcapPlatform.ModuleIdentity tdx01() {
+  static DcapIssuer.ModuleIdentity tdx01() {
     return moduleIdentity(1).level(3, UP_TO_DATE).level(1, OUT_OF_DATE, SA_MODULE_OLD).level(0, REVOKED, SA_MODULE_REVOKED);
   }
 
   /** TDX TCB info: the newest level has {@code newest} and its advisories, the older one is OutOfDate. */
-  static FakeDcapPlatform.TcbInfoBuilder tdxInfo(TcbStatus newest, String... advisories) {
+  static DcapIssuer.TcbInfoBuilder tdxInfo(TcbStatus newest, String... advisories) {
     return FAKE.tcbInfo(Tee.TDX, PCK).window(ISSUED, TCB_NEXT)
         .level(level(newest).sgx(all(5)).pceSvn(13).tdx(tee(0, 0, 5)).advisories(advisories))
         .level(level(OUT_OF_DATE).sgx(all(4)).pceSvn(11).tdx(tee(0, 0, 4)).advisories(SA_PLATFORM_OLD))
         .moduleIdentity(tdx01());
   }
 
-  static FakeDcapPlatform.QeIdentityBuilder qeInfo(Tee tee) {
+  static DcapIssuer.QeIdentityBuilder qeInfo(Tee tee) {
     return FAKE.qeIdentity(tee).window(ISSUED, QE_NEXT).level(8, UP_TO_DATE).level(6, OUT_OF_DATE, SA_QE_OLD).level(4, REVOKED, SA_QE_REVOKED);
   }
 
   /** A valid TDX v4 quote: module TDX_01 at ISVSVN 3, TDX components 5, QE ISVSVN 8. */
-  static FakeDcapPlatform.QuoteBuilder tdxQuote() {
+  static DcapIssuer.QuoteBuilder tdxQuote() {
     return FAKE.tdxV4(PCK).teeTcbSvn(tee(3, 1, 5)).qeIsvSvn(8);
   }
 
@@ -117,7 +118,7 @@ class FakeDcapCollateralTest {
     return CollateralVerifier.withRoots(List.of(FAKE.root()), NOW);
   }
 
-  static TcbVerdict verify(byte[] quote, FakeDcapPlatform.TcbInfoBuilder tcb, FakeDcapPlatform.QeIdentityBuilder qe) throws Exception {
+  static TcbVerdict verify(byte[] quote, DcapIssuer.TcbInfoBuilder tcb, DcapIssuer.QeIdentityBuilder qe) throws Exception {
     return verifier().verify(quote, FAKE.collateral(tcb.sign(), qe.sign(), rootCrl(), pckCrl())).tcb();
   }
 
@@ -182,8 +183,8 @@ class FakeDcapCollateralTest {
 
   @Test
   void theSameSeedGivesTheSameBytes() {
-    FakeDcapPlatform a = FakeDcapPlatform.builder().seed(7).build();
-    FakeDcapPlatform b = FakeDcapPlatform.builder().seed(7).build();
+    DcapIssuer a = FakeDcapPlatform.builder().seed(7).build();
+    DcapIssuer b = FakeDcapPlatform.builder().seed(7).build();
     byte[] qa = a.tdxV4(a.pck().issue()).build();
     byte[] qb = b.tdxV4(b.pck().issue()).build();
     assertThat(qa).isEqualTo(qb);
@@ -356,7 +357,7 @@ class FakeDcapCollateralTest {
 
   @Test
   void levelOrderInTheJsonDoesNotMatter() throws Exception {
-    List<FakeDcapPlatform.TcbLevel> levels = List.of(
+    List<DcapIssuer.TcbLevel> levels = List.of(
         level(UP_TO_DATE).sgx(all(5)).pceSvn(13).tdx(tee(0, 0, 5)),
         level(SW_HARDENING_NEEDED).sgx(all(5)).pceSvn(13).tdx(tee(0, 0, 4)).advisories("INTEL-SA-00S"),
         level(CONFIGURATION_NEEDED).sgx(all(5)).pceSvn(12).tdx(tee(0, 0, 5)).advisories("INTEL-SA-00C"),
@@ -365,9 +366,9 @@ class FakeDcapCollateralTest {
     byte[] quote = tdxQuote().teeTcbSvn(tee(1, 1, 4)).build();
     Random r = new Random(31);
     for (int i = 0; i < 8; i++) {
-      List<FakeDcapPlatform.TcbLevel> shuffled = new ArrayList<>(levels);
+      List<DcapIssuer.TcbLevel> shuffled = new ArrayList<>(levels);
       Collections.shuffle(shuffled, r);
-      FakeDcapPlatform.ModuleIdentity module = moduleIdentity(1);
+      DcapIssuer.ModuleIdentity module = moduleIdentity(1);
       List<int[]> moduleLevels = new ArrayList<>(List.of(new int[] {3, 0}, new int[] {1, 1}, new int[] {0, 2}));
       Collections.shuffle(moduleLevels, r);
       for (int[] m : moduleLevels) {
@@ -474,7 +475,7 @@ class FakeDcapCollateralTest {
         "Intel lists 0100000000000000 for the TDX module");
     // The base module (TEE_TCB_SVN[1] = 0) is held to the same rule.
     var base = FAKE.tcbInfo(Tee.TDX, PCK).window(ISSUED, TCB_NEXT).level(level(UP_TO_DATE).sgx(all(5)).pceSvn(13).tdx(tee(0, 0, 5)))
-        .tdxModule(FakeDcapPlatform.DEFAULT_MRSIGNERSEAM, "0000000000000080", "0000000000000000");
+        .tdxModule(DcapIssuer.DEFAULT_MRSIGNERSEAM, "0000000000000080", "0000000000000000");
     refused(() -> verify(tdxQuote().teeTcbSvn(tee(0, 0, 5)).build(), base, qeInfo(Tee.TDX)), "tcb_info.tdxModule.attributes",
         "Intel lists 0000000000000080 for the TDX module");
   }
@@ -489,12 +490,12 @@ class FakeDcapCollateralTest {
   @Test
   void aForeignQuotingEnclaveIsRefused() throws Exception {
     refused(() -> verify(tdxQuote().qeMrSigner("ee".repeat(32)).build(), UP_TO_DATE), "quote.qe_report.mrsigner", "not Intel's quoting enclave");
-    refused(() -> verify(tdxQuote().qeIsvProdId(FakeDcapPlatform.SGX_QE_PRODID).build(), UP_TO_DATE), "quote.qe_report.isvprodid", "QE identity says 2");
+    refused(() -> verify(tdxQuote().qeIsvProdId(DcapIssuer.SGX_QE_PRODID).build(), UP_TO_DATE), "quote.qe_report.isvprodid", "QE identity says 2");
   }
 
   // ------------------------------------------------------------------ TD relaunch (TDRelaunchCheck, TD report 1.5)
 
-  static FakeDcapPlatform.QuoteBuilder td15(int[] svn, int[] svn2) {
+  static DcapIssuer.QuoteBuilder td15(int[] svn, int[] svn2) {
     return FAKE.tdxV5(PCK).teeTcbSvn(svn).teeTcbSvn2(svn2).qeIsvSvn(8);
   }
 
@@ -572,7 +573,7 @@ class FakeDcapCollateralTest {
 
   // ------------------------------------------------------------------ SGX
 
-  static FakeDcapPlatform.TcbInfoBuilder sgxInfo(TcbStatus newest, String... advisories) {
+  static DcapIssuer.TcbInfoBuilder sgxInfo(TcbStatus newest, String... advisories) {
     return FAKE.tcbInfo(Tee.SGX, PCK).window(ISSUED, TCB_NEXT)
         .level(level(newest).sgx(all(5)).pceSvn(13).advisories(advisories))
         .level(level(OUT_OF_DATE).sgx(all(4)).pceSvn(11).advisories(SA_PLATFORM_OLD));
