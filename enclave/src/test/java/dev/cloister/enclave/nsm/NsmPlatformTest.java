@@ -146,7 +146,7 @@ class NsmPlatformTest {
     assertThat(platform.identity().measurement()).isEqualTo(Octets.copyOf(PCR0));
 
     byte[] digest = filled(48, 0x5C);
-    JsonNode evidence = platform.evidence(Arrays.copyOf(digest, 64)); // as KbsClient pads it for REPORT_DATA
+    JsonNode evidence = platform.evidence(digest); // KbsClient passes the nitro family's 48-byte binding, unpadded
     assertThat(evidence.isTextual()).isTrue();
     Verdict v = TeeFamilies.named("nitro").orElseThrow().evaluate(new Evidence.Json(evidence),
         Context.builder().nitroRoots(List.of(nsm.root)).build().withSessionBinding(digest));
@@ -160,7 +160,7 @@ class NsmPlatformTest {
   void evidenceBoundToAnotherDigestIsNotAffirmed() throws Exception {
     SigningNsm nsm = new SigningNsm();
     NsmPlatform platform = NsmPlatform.open(() -> new Nsm(new FakeDevice(Path.of("/dev/nsm"), nsm)));
-    JsonNode evidence = platform.evidence(Arrays.copyOf(filled(48, 0x5C), 64));
+    JsonNode evidence = platform.evidence(filled(48, 0x5C));
     Verdict v = TeeFamilies.named("nitro").orElseThrow().evaluate(new Evidence.Json(evidence),
         Context.builder().nitroRoots(List.of(nsm.root)).build().withSessionBinding(filled(48, 0x5D)));
     assertThat(failing(v)).contains("user_data");
