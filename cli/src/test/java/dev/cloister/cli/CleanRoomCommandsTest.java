@@ -114,10 +114,10 @@ class CleanRoomCommandsTest {
       assertThat(bad.err()).contains("st-mary").contains("HTTP 403");
       assertThat(tmp.resolve("out2")).doesNotExist();
       // A platform Cloister has no attester for is a usage error, not a promise.
-      CliRunner real = CliRunner.run("job", "run", "--contract", contract.toString(), "--bundle", bundle.toString(), "--platform", "sev-guest",
+      CliRunner real = CliRunner.run("job", "run", "--contract", contract.toString(), "--bundle", bundle.toString(), "--platform", "sgx-enclave",
           "--out", tmp.resolve("o3").toString(), "--dataset", "x=y");
       assertThat(real.exit()).isEqualTo(2);
-      assertThat(real.err()).contains("--platform must be auto, configfs-tsm or simulated");
+      assertThat(real.err()).contains("--platform must be auto, configfs-tsm, sev-guest, nsm, azure-vtpm or simulated");
     } finally {
       brokers.forEach(Broker::close);
     }

@@ -1,7 +1,6 @@
 package dev.cloister.enclave.sevguest;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.cloister.attestation.Octets;
 import dev.cloister.attestation.PlatformKind;
@@ -32,7 +31,6 @@ import java.util.Optional;
  * descriptor between attestations.
  */
 public final class SevGuestPlatform implements Platform {
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   /** Opens the device for one request. */
   @FunctionalInterface
@@ -98,7 +96,11 @@ public final class SevGuestPlatform implements Platform {
     List<X509Certificate> chain = new ArrayList<>();
     certificate(x.certificates(), CertTable.Kind.ASK).ifPresent(chain::add);
     certificate(x.certificates(), CertTable.Kind.ARK).ifPresent(chain::add);
-    return JSON.readTree(SnpEvidenceCodec.encodeTrusteeJson(report, vek.get(), chain));
+    try {
+      return dev.cloister.attestation.json.StrictJson.object(SnpEvidenceCodec.encodeTrusteeJson(report, vek.get(), chain), "evidence");
+    } catch (dev.cloister.attestation.MalformedEvidenceException e) {
+      throw new IllegalStateException("cannot re-read the evidence just written", e);
+    }
   }
 
   private static Optional<X509Certificate> certificate(CertTable table, CertTable.Kind kind) throws SevGuestException {

@@ -163,8 +163,8 @@ public final class TsmPlatform implements Platform {
     }
     X509Certificate vekCert = certificate(vek.get(), table.get(CertTable.Kind.VCEK).isPresent() ? CertTable.Kind.VCEK : CertTable.Kind.VLEK);
     try {
-      return JSON.readTree(SnpEvidenceCodec.encodeTrusteeJson(report, vekCert, chain));
-    } catch (java.io.IOException e) {
+      return dev.cloister.attestation.json.StrictJson.object(SnpEvidenceCodec.encodeTrusteeJson(report, vekCert, chain), "evidence");
+    } catch (dev.cloister.attestation.MalformedEvidenceException e) {
       throw new IllegalStateException("cannot re-read the evidence just written", e);
     }
   }

@@ -1,7 +1,6 @@
 package dev.cloister.enclave.vtpm;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.URI;
@@ -22,7 +21,6 @@ import java.time.Duration;
  */
 public final class AzureImds {
   public static final URI THIM_AMD_CERTIFICATION = URI.create("http://169.254.169.254/metadata/THIM/amd/certification");
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private AzureImds() {}
 
@@ -46,7 +44,12 @@ public final class AzureImds {
       if (res.statusCode() != 200) {
         throw new IOException("Azure IMDS " + uri + " answered HTTP " + res.statusCode() + " for the VCEK");
       }
-      JsonNode pem = JSON.readTree(res.body()).path("vcekCert");
+      JsonNode pem;
+      try {
+        pem = dev.cloister.attestation.json.StrictJson.object(res.body(), "imds").path("vcekCert");
+      } catch (dev.cloister.attestation.MalformedEvidenceException e) {
+        throw new IOException("Azure IMDS " + uri + ": " + e.getMessage(), e);
+      }
       if (!pem.isTextual()) {
         throw new IOException("Azure IMDS " + uri + ": no vcekCert in the answer");
       }
